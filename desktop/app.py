@@ -1,0 +1,55 @@
+"""`moviola`: start the desktop app, or the headless pipeline where there is no display."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from desktop.qt_env import has_display, sanitize_qt_environment
+
+
+def create_app(argv: list[str] | None = None):
+    """The QApplication with our style; safe to call after `import cv2`."""
+    sanitize_qt_environment()
+    from PySide6.QtWidgets import QApplication
+
+    from engine.resources import resource
+
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("Moviola")
+    app.setOrganizationName("Moviola")
+    app.setStyle("Fusion")
+    app.setStyleSheet(resource("style", "dark.qss").read_text(encoding="utf-8"))
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="moviola", description=__doc__)
+    parser.add_argument("files", nargs="*", help="media files or folders to import")
+    parser.add_argument("--demo", action="store_true", help="open the bundled demo footage")
+    parser.add_argument("--out", default="out/demo",
+                        help="where the headless pipeline writes (no display only)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    from engine.resources import demo_media
+    files = [Path(f) for f in args.files] or (demo_media() if args.demo else [])
+
+    if not has_display():
+        print("No display found: running the headless pipeline instead of the window.",
+              file=sys.stderr)
+        from engine.cli import main as cli_main
+        return cli_main(["analyse", "--out", args.out, *map(str, files)])
+
+    app = create_app()
+    from desktop.main_window import MainWindow
+    window = MainWindow()
+    window.show()
+    if files:
+        window.import_paths(files)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The main window opens offscreen, imports real clips and shows bad ones as clear messages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from desktop.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _wait_probed(qtbot, win, count):
+    qtbot.waitUntil(lambda: win.bin.topLevelItemCount() == count and win.bin.pending() == 0,
+                    timeout=30000)
+
+
+def _row(win, name):
+    for i in range(win.bin.topLevelItemCount()):
+        item = win.bin.topLevelItem(i)
+        if item.text(0) == name:
+            return item
+    raise AssertionError(f"{name} not in the bin")
+
+
+def test_import_clip_shows_probe_thumbnail_and_first_frame(qtbot, window, media):
+    clip = media / "sources" / "tears_of_steel_0500.mp4"
+    window.import_paths([clip])
+    _wait_probed(qtbot, window, 1)
+    item = _row(window, clip.name)
+    assert item.text(2) == "640x360"
+    assert item.text(3) == "24"
+    assert item.text(4) == "h264"
+    assert not item.icon(0).isNull()
+    # selecting the clip puts its first frame in the viewer, decoded off the GUI thread
+    window.bin.setCurrentItem(item)
+    qtbot.waitUntil(lambda: window.viewer.frame_pixmap() is not None, timeout=20000)
+    frame = window.viewer.frame_pixmap()
+    assert (frame.width(), frame.height()) == (640, 360)
+    assert "frame 0 /" in window.viewer.caption.text()
+
+
+def test_bad_files_get_a_message_not_a_crash(qtbot, window, media):
+    bad = media / "bad"
+    names = ["zero_bytes.mov", "random_bytes.mp4", "text_renamed.mov", "video_no_audio.mp4"]
+    window.import_paths([bad / n for n in names])
+    _wait_probed(qtbot, window, len(names))
+    assert "empty file" in _row(window, "zero_bytes.mov").text(1)
+    assert "not a recognised media container" in _row(window, "random_bytes.mp4").text(1)
+    assert _row(window, "text_renamed.mov").text(1).startswith("⚠")
+    good = _row(window, "video_no_audio.mp4")
+    assert good.text(5) == "none" and good.text(2) == "640x360"
+
+
+def test_import_folder_and_unicode_names(qtbot, window, media):
+    window.import_paths([media / "formats"])
+    _wait_probed(qtbot, window, 5)
+    assert _row(window, "h264_29.97fps_timecode_df.mov").text(6) == "01:00:00;00"
+    window.import_paths([media / "bad" / "clip ünïcødé 映画.mp4"])
+    _wait_probed(qtbot, window, 6)
+    assert _row(window, "clip ünïcødé 映画.mp4").text(2) == "640x360"
+
+
+def test_drop_files_on_the_bin(qtbot, window, media):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(media / "sources" / "asl_thanks.mkv"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    window.bin.dropEvent(event)
+    _wait_probed(qtbot, window, 1)
+    assert _row(window, "asl_thanks.mkv").text(3) == "30"
