@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if files:
         window.import_paths(files)
+    else:
+        window.projects.recover_untitled()
     return app.exec()
 
 

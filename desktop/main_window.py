@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QSplitter, QVBo
                                QWidget)
 
 from desktop.media_bin import MediaBin
+from desktop.project_controller import ProjectController
 from desktop.viewer import Viewer
 from engine.media import MediaInfo
 
@@ -39,9 +40,13 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([560, 840])
         self.setCentralWidget(splitter)
+        self.projects = ProjectController(self)
+        self.projects.changed.connect(self._on_project_changed)
+        self.projects.message.connect(self.statusBar().showMessage)
         self._build_menus()
-        self._failures = 0
+        self._watch(self.projects.project)
         self.bin.clip_selected.connect(self._on_clip_selected)
+        self.bin.problem_selected.connect(self.viewer.show_problem)
         self.bin.imported.connect(self._on_imported)
         self.bin.failed.connect(self._on_failed)
         self.statusBar().showMessage("Ready — import footage with Ctrl+I or drop it on the bin")
@@ -49,9 +54,17 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         for text, shortcut, slot in (
+            ("&New Project", QKeySequence.StandardKey.New, self.projects.new),
+            ("&Open Project…", QKeySequence.StandardKey.Open, lambda: self.projects.open()),
+            ("&Save Project", QKeySequence.StandardKey.Save, self.projects.save),
+            ("Save Project &As…", QKeySequence.StandardKey.SaveAs, lambda: self.projects.save_as()),
+            (None, None, None),
             ("&Import Files…", "Ctrl+I", self.import_files_dialog),
             ("Import &Folder…", "Ctrl+Shift+I", self.import_folder_dialog),
         ):
+            if text is None:
+                file_menu.addSeparator()
+                continue
             action = QAction(text, self)
             action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(slot)
@@ -80,11 +93,37 @@ class MainWindow(QMainWindow):
             self.import_paths([folder])
 
     def _on_imported(self, path: Path, info: MediaInfo) -> None:
+        self.projects.project.add_media(path)
         self._report_progress(f"Imported {path.name}")
 
     def _on_failed(self, path: Path, message: str) -> None:
-        self._failures += 1
         self._report_progress(f"Could not import {message}")
+
+    # -- project -----------------------------------------------------------------------------
+    def _watch(self, project) -> None:
+        project.events.dirty_changed.connect(self._update_title)
+        project.events.path_changed.connect(self._update_title)
+        self._update_title()
+
+    def _on_project_changed(self, project) -> None:
+        self.bin.clear_clips()
+        self.viewer.clear()
+        self._watch(project)
+        missing = {ref.path for ref in project.link_report.missing}
+        self.bin.import_paths(ref.path for ref in project.media if ref.path not in missing)
+        for path in sorted(missing):
+            self.bin.show_offline(path)
+
+    def _update_title(self, *_args) -> None:
+        project = self.projects.project
+        name = project.path.name if project.path else "Untitled"
+        self.setWindowTitle(f"{name}{' *' if project.dirty else ''} — Moviola")
+
+    def closeEvent(self, event) -> None:
+        if self.projects.confirm_discard():
+            event.accept()
+        else:
+            event.ignore()
 
     def _report_progress(self, last: str) -> None:
         pending = self.bin.pending()

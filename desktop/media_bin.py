@@ -42,6 +42,7 @@ class MediaBin(QTreeWidget):
     """
 
     clip_selected = Signal(object, object)
+    problem_selected = Signal(object, str)
     imported = Signal(object, object)
     failed = Signal(object, str)
 
@@ -57,8 +58,12 @@ class MediaBin(QTreeWidget):
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.header().setStretchLastSection(False)
-        self.setColumnWidth(0, 260)
+        self.setColumnWidth(0, 250)
+        self.setColumnWidth(1, 90)
+        self.setColumnWidth(2, 90)
+        self.setColumnWidth(3, 60)
         self._infos: dict[Path, MediaInfo] = {}
+        self._problems: dict[Path, str] = {}
         self._jobs: dict[Path, workers.Job] = {}
         self.itemSelectionChanged.connect(self._on_selection_changed)
 
@@ -118,18 +123,38 @@ class MediaBin(QTreeWidget):
         if item.isSelected():
             self._on_selection_changed()
 
+    def clear_clips(self) -> None:
+        for job in self._jobs.values():
+            job.cancel()
+        self._jobs.clear()
+        self._infos.clear()
+        self._problems.clear()
+        self.clear()
+
+    def show_offline(self, path: Path) -> None:
+        """A project clip whose file could not be found: listed, marked offline."""
+        item = QTreeWidgetItem([path.name])
+        item.setData(0, PATH_ROLE, str(path))
+        self.addTopLevelItem(item)
+        self._mark_problem(item, path, f"{path.name}: media offline (file not found)")
+
     def _on_failed(self, path: Path, message: str) -> None:
         self._jobs.pop(path, None)
         item = self._item_for(path)
         if item is None:
             return
+        self._mark_problem(item, path, message)
+        self.failed.emit(path, message)
+        if item.isSelected():
+            self._on_selection_changed()
+
+    def _mark_problem(self, item: QTreeWidgetItem, path: Path, message: str) -> None:
+        self._problems[path] = message
         problem = message.split(": ", 1)[-1] if message.startswith(path.name) else message
         item.setText(1, f"⚠ {problem}")
-        item.setFirstColumnSpanned(False)
         item.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
         item.setToolTip(0, f"{path}\n{message}")
         item.setForeground(1, QBrush(QColor("#e0605a")))
-        self.failed.emit(path, message)
 
     def _on_selection_changed(self) -> None:
         items = self.selectedItems()
@@ -139,6 +164,8 @@ class MediaBin(QTreeWidget):
         info = self._infos.get(path)
         if info is not None:
             self.clip_selected.emit(path, info)
+        elif path in self._problems:
+            self.problem_selected.emit(path, self._problems[path])
 
     # -- drag and drop -----------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:

@@ -35,6 +35,20 @@ class Viewer(QWidget):
         self._job: workers.Job | None = None
         self.path: Path | None = None
 
+    def clear(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+        self.path, self._frame = None, None
+        self.picture.setText("")
+        self.caption.setText("")
+
+    def show_problem(self, path: Path, message: str) -> None:
+        """A clip that cannot be shown: say why, in place of the picture."""
+        self.clear()
+        self.path = path
+        self.picture.setText(f"Cannot show this file\n\n{message}")
+        self.caption.setText(str(path))
+
     def show_clip(self, path: Path, info: MediaInfo) -> None:
         """Decode frame 0 of `path` in the background and show it."""
         self.path = path

@@ -14,8 +14,14 @@ from desktop.main_window import MainWindow
 def window(qtbot):
     win = MainWindow()
     qtbot.addWidget(win)
+    win.projects.ask = _discard  # closing at teardown must never wait on a dialog
     win.show()
     return win
+
+
+def _discard(title, text, buttons):
+    from PySide6.QtWidgets import QMessageBox
+    return QMessageBox.StandardButton.Discard
 
 
 def _wait_probed(qtbot, win, count):
@@ -77,3 +83,46 @@ def test_drop_files_on_the_bin(qtbot, window, media):
     window.bin.dropEvent(event)
     _wait_probed(qtbot, window, 1)
     assert _row(window, "asl_thanks.mkv").text(3) == "30"
+
+
+def test_project_save_reopen_and_offline_media(qtbot, window, media, tmp_path):
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+    clip = tmp_path / "footage" / "asl_thanks.mkv"
+    clip.parent.mkdir()
+    shutil.copy(media / "sources" / "asl_thanks.mkv", clip)
+    window.import_paths([clip])
+    _wait_probed(qtbot, window, 1)
+    assert window.windowTitle().startswith("Untitled *")
+    project_file = tmp_path / "cut.moviola"
+    assert window.projects.save_as(project_file)
+    assert window.windowTitle().startswith("cut.moviola —")
+
+    clip.unlink()  # the footage goes missing: the project still opens, the clip shows offline
+    assert window.projects.open(project_file)
+    _wait_probed(qtbot, window, 1)
+    assert "media offline" in _row(window, "asl_thanks.mkv").text(1)
+    assert "1 clip(s) offline" in window.statusBar().currentMessage()
+
+    # unsaved edits are autosaved; after a crash, reopening offers the autosave
+    window.projects.project.settings["note"] = "keep me"
+    window.projects.autosaver.maybe_autosave(now=1e12)
+    after_crash = MainWindow()
+    qtbot.addWidget(after_crash)
+    asked = []
+    after_crash.projects.ask = lambda title, text, buttons: (
+        asked.append(title) or QMessageBox.StandardButton.Yes)
+    assert after_crash.projects.open(project_file)
+    assert asked == ["Recover unsaved work?"]
+    assert after_crash.projects.project.settings["note"] == "keep me"
+    assert after_crash.windowTitle().startswith("cut.moviola *")
+    after_crash.projects.ask = _discard
+
+
+def test_selecting_a_bad_file_explains_it_in_the_viewer(qtbot, window, media):
+    window.import_paths([media / "bad" / "truncated_no_moov.mp4"])
+    _wait_probed(qtbot, window, 1)
+    window.bin.setCurrentItem(window.bin.topLevelItem(0))
+    text = window.viewer.picture.text()
+    assert "truncated_no_moov.mp4" in text and "moov" in text
