@@ -70,10 +70,33 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             file_menu.addAction(action)
         file_menu.addSeparator()
+        self._build_playback_menu()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+
+    def _build_playback_menu(self) -> None:
+        """NLE keyboard habits: Space, J/K/L, arrows, Home/End, I/O."""
+        playback = self.viewer.playback
+        menu = self.menuBar().addMenu("&Playback")
+        for text, keys, slot in (
+            ("Play / Pause", ["Space"], playback.toggle),
+            ("Shuttle Reverse", ["J"], playback.shuttle_reverse),
+            ("Stop", ["K"], playback.pause),
+            ("Shuttle Forward", ["L"], playback.shuttle_forward),
+            ("Step Back", ["Left"], lambda: playback.step(-1)),
+            ("Step Forward", ["Right"], lambda: playback.step(1)),
+            ("Go to Start", ["Home"], playback.go_to_start),
+            ("Go to End", ["End"], playback.go_to_end),
+            ("Mark In", ["I"], playback.mark_in),
+            ("Mark Out", ["O"], playback.mark_out),
+        ):
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            menu.addAction(action)
 
     # -- importing ---------------------------------------------------------------------------
     def import_paths(self, paths) -> None:

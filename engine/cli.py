@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -68,6 +69,11 @@ def _print_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:6.1%}] {message}", file=sys.stderr, flush=True)
 
 
+# Each area of the engine adds its own subcommands: a module with `register(subparsers)` that
+# imports its heavy dependencies only inside the command it runs, so `--help` stays instant.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="moviola-cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--out", default="out/demo", help="folder for the project and exports")
     p.set_defaults(func=_cmd_demo)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
