@@ -32,3 +32,15 @@ def drive(job: Job[T], progress: Callable[[float, str], None] | None = None,
                 progress(fraction, message)
     except StopIteration as stop:
         return stop.value
+
+
+def scaled(job: Job[T], start: float, end: float) -> Job[T]:
+    """`job` with its progress mapped onto [start, end] of an enclosing job's scale."""
+    try:
+        while True:
+            fraction, message = next(job)
+            yield start + (end - start) * fraction, message
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        job.close()  # cancelling the enclosing job cancels this one at once, not at GC

@@ -1,0 +1,36 @@
+"""Analysis of one media file: every analyser the engine has, as one long job.
+
+Stages report progress on one 0..1 scale; each stage's result is cached by the stage itself,
+so re-analysing a file the cache knows costs no decoding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+from engine.jobs import Job, scaled
+from engine.media import MediaInfo, probe
+from engine.shots import ShotList, shots_job
+
+
+@dataclass
+class Analysis:
+    """What the engine found in one file."""
+
+    path: Path
+    info: MediaInfo
+    shots: ShotList
+    warnings: list[str] = field(default_factory=list)
+
+
+def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
+    """Probe, then shots; yields (fraction, message). Raises MediaError for unreadable files."""
+    path = Path(path)
+    yield 0.0, f"probing {path.name}"
+    info = probe(path)
+    if info.video is None:
+        from engine.media import MediaError
+        raise MediaError(path, "no video stream")
+    shots = yield from scaled(shots_job(path, **shot_options), 0.02, 1.0)
+    return Analysis(path, info, shots, list(info.warnings) + list(shots.warnings))
