@@ -1,0 +1,273 @@
+"""FCPXML 1.9–1.11 for DaVinci Resolve (and Final Cut Pro), wrapped in library > event > project.
+
+Our own serializer rather than otio-fcpx-xml-adapter's, which cannot write 23.976,
+writes off-grid times at 29.97 and zero-length markers (../shared/nle/CHECKLIST.md).
+Every time is an exact ``Fraction`` of seconds on the sequence's frame grid:
+``frames * frameDuration``, written as ``"n/ds"``.
+
+Mapping from the OTIO timeline: V1 is the primary storyline (spine); a clip on an
+audio track that matches a V1 clip (same media, same source and record range) is the
+sound of that ``asset-clip``; every other clip is a connected clip, ``lane`` k-1 for
+track Vk and ``-k`` for unlinked sound on Ak, anchored to the spine item under its
+first frame. Nested stacks become compound clips (``media`` + ``ref-clip``).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import opentimelineio as otio
+from lxml import etree
+
+from engine.timeline import model, rates
+from engine.timeline.urls import path_to_url, url_to_path
+
+VERSIONS = ("1.9", "1.10", "1.11")
+DEFAULT_VERSION = "1.10"
+_BASIC_TITLE = ".../Titles.localized/Bumper:Opener.localized/Basic Title.localized/Basic Title.moti"
+
+
+def fcpxml_time(seconds: Fraction) -> str:
+    """``0s``, ``3600s`` or ``1001/24000s``."""
+    seconds = Fraction(seconds)
+    if seconds.denominator == 1:
+        return f"{seconds.numerator}s"
+    return f"{seconds.numerator}/{seconds.denominator}s"
+
+
+def _format_name(rate: Fraction, width: int, height: int) -> str:
+    # FCP's preset names; Resolve ignores the name but a familiar one helps editors.
+    label = {Fraction(24000, 1001): "2398", Fraction(30000, 1001): "2997",
+             Fraction(60000, 1001): "5994"}.get(rate, str(round(rate)))
+    return f"FFVideoFormat{height}p{label}" if (width, height) in ((1920, 1080), (1280, 720), (3840, 2160)) \
+        else f"FFVideoFormat{width}x{height}p{label}"
+
+
+class FcpxmlWriter:
+    """Writes one timeline; holds resources (formats, assets, compound media)."""
+
+    def __init__(self, timeline: otio.schema.Timeline, version: str = DEFAULT_VERSION):
+        if version not in VERSIONS:
+            raise ValueError(f"FCPXML version must be one of {', '.join(VERSIONS)}, not {version}")
+        self.timeline = timeline
+        self.version = version
+        self.rate = model.timeline_rate(timeline)
+        self.frame = rates.frame_duration(self.rate)
+        self.drop = model.drop_frame(timeline)
+        self.resources = etree.Element("resources")
+        self._ids = 0
+        self._formats: dict[tuple, str] = {}
+        self._assets: dict[str, str] = {}
+        self._effects: dict[str, str] = {}
+        self.skipped: list[str] = []
+        width, height = model.frame_size(timeline)
+        self.format_id = self._format(self.rate, width, height)
+
+    def t(self, frames: int) -> str:
+        return fcpxml_time(frames * self.frame)
+
+    def _next_id(self) -> str:
+        self._ids += 1
+        return f"r{self._ids}"
+
+    def _format(self, rate: Fraction, width: int, height: int) -> str:
+        key = (rate, width, height)
+        if key not in self._formats:
+            self._formats[key] = self._next_id()
+            etree.SubElement(self.resources, "format", id=self._formats[key],
+                             name=_format_name(rate, width, height),
+                             frameDuration=fcpxml_time(rates.frame_duration(rate)),
+                             width=str(width), height=str(height))
+        return self._formats[key]
+
+    def _asset(self, clip: otio.schema.Clip) -> str:
+        facts = model.media_facts(clip.media_reference, self.rate)
+        key = facts.url or f"missing:{clip.name}"
+        if key in self._assets:
+            return self._assets[key]
+        width, height = model.frame_size(self.timeline)
+        format_id = self._format(facts.rate, facts.width or width, facts.height or height) \
+            if facts.has_video else None
+        asset_id = self._next_id()
+        self._assets[key] = asset_id
+        attrib = {"id": asset_id, "name": facts.name or clip.name,
+                  "start": fcpxml_time(Fraction(facts.start) / facts.rate)}
+        if facts.frames:
+            attrib["duration"] = fcpxml_time(Fraction(facts.frames) / facts.rate)
+        attrib["hasVideo"] = "1" if facts.has_video else "0"
+        if format_id:
+            attrib["format"] = format_id
+        attrib["hasAudio"] = "1" if facts.has_audio else "0"
+        if facts.has_video:
+            attrib["videoSources"] = "1"
+        if facts.has_audio:
+            attrib.update(audioSources="1", audioChannels=str(facts.channels), audioRate=str(facts.sample_rate))
+        asset = etree.SubElement(self.resources, "asset", attrib)
+        src = path_to_url(url_to_path(facts.url), host="") if facts.url else \
+            path_to_url("/" + (facts.name or clip.name or "missing"), host="")
+        etree.SubElement(asset, "media-rep", kind="original-media", src=src)
+        return asset_id
+
+    def _effect(self, uid: str, name: str) -> str:
+        if uid not in self._effects:
+            self._effects[uid] = self._next_id()
+            etree.SubElement(self.resources, "effect", id=self._effects[uid], name=name, uid=uid)
+        return self._effects[uid]
+
+    # -- document ----------------------------------------------------------------------
+
+    def document(self, event_name: str = "Moviola") -> bytes:
+        root = etree.Element("fcpxml", version=self.version)
+        root.append(self.resources)
+        library = etree.SubElement(root, "library")
+        event = etree.SubElement(library, "event", name=event_name)
+        project = etree.SubElement(event, "project", name=self.timeline.name or "Timeline")
+        sequence = self.sequence(project, self.timeline.tracks, model.start_frame(self.timeline), top=True)
+        sequence.set("tcFormat", "DF" if self.drop else "NDF")
+        body = etree.tostring(root, encoding="UTF-8", pretty_print=True)
+        return b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n' + body
+
+    def sequence(self, parent, stack: otio.schema.Stack, tc_start: int, top: bool = False):
+        """A ``sequence``; a nested stack's own markers go on its ``ref-clip``, not in here."""
+        tracks = [t for t in stack if isinstance(t, otio.schema.Track)]
+        video = [model.layout(t, self.rate) for t in tracks if t.kind == otio.schema.TrackKind.Video]
+        audio = [model.layout(t, self.rate) for t in tracks if t.kind == otio.schema.TrackKind.Audio]
+        duration = max([p.end for lay in video + audio for p in lay.items] or [0])
+        sequence = etree.SubElement(parent, "sequence", format=self.format_id, duration=self.t(duration),
+                                    tcStart=self.t(tc_start), tcFormat="NDF", audioLayout="stereo",
+                                    audioRate="48k")
+        spine = etree.SubElement(sequence, "spine")
+        primary = video[0].items[:] if video else []
+        linked = self._linked_audio(video[0] if video else None, audio)
+        # Pad the spine with a gap so that every connected clip has something to hang on.
+        end = primary[-1].end if primary else 0
+        if duration > end:
+            primary.append(model.Placed(otio.schema.Gap(), end, duration - end))
+        anchored: dict[int, list[tuple[int, model.Placed]]] = {i: [] for i in range(len(primary))}
+        for lane, lay in self._connected_lanes(video, audio):
+            if lay.transitions:
+                self.skipped.append(f"transitions on track {lay.track.name or lane} (connected clips "
+                                    "carry none in FCPXML)")
+            for placed in lay.clips:
+                if id(placed.item) in linked:
+                    continue
+                index = next((i for i, p in enumerate(primary) if p.start <= placed.start < p.end),
+                             len(primary) - 1)
+                if index >= 0:
+                    anchored[index].append((lane, placed))
+        markers = self._sequence_markers(stack, primary) if top else {}
+        transitions = {t.cut: t for t in (video[0].transitions if video else [])}
+        for index, placed in enumerate(primary):
+            transition = transitions.pop(placed.start, None)
+            if transition is not None and index > 0:
+                etree.SubElement(spine, "transition", name=transition.item.name or "Cross Dissolve",
+                                 offset=self.t(tc_start + transition.start),
+                                 duration=self.t(transition.before + transition.after))
+            self.item(spine, placed, tc_start + placed.start, None, anchored.get(index, []),
+                      markers.get(index, []), with_audio=id(placed.item) in linked.values())
+        return sequence
+
+    def _connected_lanes(self, video, audio):
+        for k, lay in enumerate(video[1:], 1):
+            yield k, lay
+        for k, lay in enumerate(audio, 1):
+            yield -k, lay
+
+    def _linked_audio(self, v1: model.TrackLayout | None, audio) -> dict[int, int]:
+        """Audio items that are the sound of a V1 clip: ``{id(audio item): id(v1 clip)}``."""
+        if v1 is None:
+            return {}
+        keys = {}
+        for placed in v1.clips:
+            if isinstance(placed.item, otio.schema.Clip):
+                url = getattr(placed.item.media_reference, "target_url", None)
+                if url:
+                    keys[(url, placed.start, placed.duration, placed.source)] = id(placed.item)
+        linked = {}
+        for lay in audio:
+            for placed in lay.clips:
+                url = getattr(getattr(placed.item, "media_reference", None), "target_url", None)
+                key = (url, placed.start, placed.duration, placed.source)
+                if url and key in keys and keys[key] not in linked.values():
+                    linked[id(placed.item)] = keys[key]
+        return linked
+
+    def _sequence_markers(self, stack, primary) -> dict[int, list[tuple[int, otio.schema.Marker]]]:
+        """Timeline markers go onto the spine item under them (FCPXML has no others)."""
+        result: dict[int, list] = {}
+        for marker in stack.markers:
+            frame = rates.frames(marker.marked_range.start_time, self.rate)
+            index = next((i for i, p in enumerate(primary) if p.start <= frame < p.end), None)
+            if index is None:
+                self.skipped.append(f"timeline marker {marker.name!r} past the last clip")
+                continue
+            result.setdefault(index, []).append((frame - primary[index].start, marker))
+        return result
+
+    # -- items ---------------------------------------------------------------------------
+
+    def item(self, parent, placed: model.Placed, offset: int, lane: int | None,
+             anchored=(), record_markers=(), with_audio: bool = True):
+        """One story element; ``offset`` is in the parent's time, in frames."""
+        item = placed.item
+        attrib = {}
+        if lane is not None:
+            attrib["lane"] = str(lane)
+        attrib["offset"] = self.t(offset)
+        local_start = placed.source
+        if isinstance(item, otio.schema.Gap):
+            element = etree.SubElement(parent, "gap", attrib, name=item.name or "Gap",
+                                       start=self.t(0), duration=self.t(placed.duration))
+            local_start = 0
+        elif isinstance(item, otio.schema.Stack):
+            media_id = self._compound(item)
+            element = etree.SubElement(parent, "ref-clip", attrib, ref=media_id, name=item.name or "Compound Clip",
+                                       start=self.t(placed.source), duration=self.t(placed.duration))
+        elif isinstance(item.media_reference, otio.schema.GeneratorReference):
+            uid = model.lookup(item.media_reference, "effect_uid") or _BASIC_TITLE
+            effect_id = self._effect(uid, item.media_reference.name or item.name or "Title")
+            element = etree.SubElement(parent, "title", attrib, ref=effect_id, name=item.name or "Title",
+                                       start=self.t(placed.source), duration=self.t(placed.duration))
+        else:
+            asset_id = self._asset(item)
+            element = etree.SubElement(parent, "asset-clip", attrib, ref=asset_id, name=item.name or "",
+                                       start=self.t(placed.source), duration=self.t(placed.duration))
+            facts = model.media_facts(item.media_reference, self.rate)
+            if lane is not None and lane < 0:
+                element.set("srcEnable", "audio")
+            elif not with_audio and facts.has_audio:
+                element.set("srcEnable", "video")
+            element.set("tcFormat", "DF" if facts.drop_frame else "NDF")
+        if not item.enabled:
+            element.set("enabled", "0")
+        for lane_, child in anchored:
+            self.item(element, child, local_start + (child.start - placed.start), lane_)
+        self._markers(element, item, local_start, record_markers)
+        return element
+
+    def _markers(self, element, item, local_start: int, record_markers) -> None:
+        one = self.t(1)
+        emotion = model.clip_emotion(item) if isinstance(item, otio.schema.Clip) else None
+        if emotion:
+            etree.SubElement(element, "marker", start=self.t(local_start), duration=one,
+                             value=emotion["label"], note=model.emotion_comment(emotion))
+        entries = [(rates.frames(m.marked_range.start_time, self.rate), m) for m in item.markers]
+        entries += [(local_start + offset, m) for offset, m in record_markers]
+        for frame, marker in sorted(entries, key=lambda e: e[0]):
+            length = max(rates.frames(marker.marked_range.duration, self.rate), 1)
+            attrib = {"start": self.t(frame), "duration": self.t(length), "value": marker.name or ""}
+            note = model.marker_comment(marker)
+            if note:
+                attrib["note"] = note
+            etree.SubElement(element, "marker", attrib)
+
+    def _compound(self, stack: otio.schema.Stack) -> str:
+        media_id = self._next_id()
+        media = etree.SubElement(self.resources, "media", id=media_id, name=stack.name or "Compound Clip")
+        self.sequence(media, stack, 0)
+        return media_id
+
+
+def write_fcpxml(timeline: otio.schema.Timeline, version: str = DEFAULT_VERSION) -> tuple[bytes, list[str]]:
+    """The timeline as FCPXML bytes, and lines naming what FCPXML could not carry."""
+    writer = FcpxmlWriter(timeline, version)
+    return writer.document(), writer.skipped
