@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print("No display found: running the headless pipeline instead of the window.",
               file=sys.stderr)
         from engine.cli import main as cli_main
-        return cli_main(["analyse", "--out", args.out, *map(str, files)])
+        return cli_main(["pipeline", "--out", args.out, *map(str, files)])
 
     app = create_app()
     from desktop.main_window import MainWindow

@@ -71,7 +71,10 @@ def _print_progress(fraction: float, message: str) -> None:
 
 # Each area of the engine adds its own subcommands: a module with `register(subparsers)` that
 # imports its heavy dependencies only inside the command it runs, so `--help` stays instant.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "engine.timeline.commands",
+    "engine.vfx.commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_probe)
 
-    p = sub.add_parser("analyse", aliases=["demo"],
+    p = sub.add_parser("pipeline", aliases=["demo"],
                        help="run the headless pipeline (default: on the bundled demo footage)")
     p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--out", default="out/demo", help="folder for the project and exports")

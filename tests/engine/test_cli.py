@@ -36,7 +36,7 @@ def test_probe_json_keeps_going_past_bad_files(media, capsys):
 def test_analyse_writes_a_project_that_reopens(media, tmp_path, capsys):
     files = [media / "sources" / "asl_yes.mkv", media / "sources" / "tears_of_steel_0500.mp4",
              media / "bad" / "random_bytes.mp4"]
-    assert main(["analyse", "--out", str(tmp_path), *map(str, files)]) == 1  # one bad input
+    assert main(["pipeline", "--out", str(tmp_path), *map(str, files)]) == 1  # one bad input
     summary = capsys.readouterr().out
     assert f"results in {tmp_path}" in summary and "random_bytes.mp4" in summary
     project = Project.load(tmp_path / "demo.moviola")
