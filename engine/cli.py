@@ -74,6 +74,7 @@ def _print_progress(fraction: float, message: str) -> None:
 COMMAND_MODULES: tuple[str, ...] = (
     "engine.timeline.commands",
     "engine.vfx.commands",
+    "engine.script.commands",
 )
 
 
