@@ -1,0 +1,172 @@
+"""Shot detection jobs: decode (in a thread) -> pre-pass -> TransNetV2 -> typed transitions."""
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from fractions import Fraction
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+
+from engine.jobs import Job, drive
+from engine.media import FrameReader, MediaError
+
+from .boundaries import Thresholds, find_transitions
+from .network import INPUT_SIZE, pick_device, shared_network
+from .result import ShotList, shots_between
+from .scoring import FrameScorer, ScoringPlan
+
+ANALYSER = "shots"
+#: Bump whenever the detector's output for the same file would change.
+VERSION = "1"
+_BATCH = 64  # frames handed from the decode thread at a time
+_DEFAULT_CACHE = object()
+
+
+def default_plan(device: str) -> ScoringPlan:
+    """Gate and small windows on CPU (network-bound); plain wide windows on a GPU."""
+    if device.startswith("cuda"):
+        return ScoringPlan(gate=False, context=25, window=100)
+    return ScoringPlan()
+
+
+def detect_in_frames(frames: Iterable[np.ndarray], fps: Fraction = Fraction(24),
+                     network=None, plan: ScoringPlan | None = None,
+                     thresholds: Thresholds = Thresholds()) -> ShotList:
+    """Shots in frames already decoded to 48x27 RGB (the frame-level entry point).
+
+    Args:
+        frames: (k, 27, 48, 3) uint8 batches, or single (27, 48, 3) frames.
+        fps: Frame rate to record in the result.
+        network: A loaded `Network`; the process-wide one by default.
+        plan: How the network is applied; by device by default.
+        thresholds: Decision thresholds.
+    """
+    network = network or shared_network(pick_device())
+    scorer = FrameScorer(network, plan or default_plan(network.device))
+    for batch in frames:
+        batch = np.asarray(batch, np.uint8)
+        scorer.push(batch[None] if batch.ndim == 3 else batch)
+    return _result(scorer, fps, [], thresholds)
+
+
+def shots_job(path: str | PathLike[str], cache=_DEFAULT_CACHE, device: str | None = None,
+              plan: ScoringPlan | None = None, thresholds: Thresholds = Thresholds()) -> Job[ShotList]:
+    """Finds the shots of one video file; a generator yielding (fraction, message).
+
+    The result is the generator's return value (``engine.jobs.drive`` runs it). Closing
+    the generator between yields cancels it. A file that stops decoding midway keeps
+    the shots found so far, with the problem in ``warnings``.
+
+    Args:
+        path: The video file.
+        cache: An `AnalysisCache`; the user's cache by default, None for no caching.
+        device: "cuda", "cpu", ...; the best available by default.
+        plan: How the network is applied; by device by default.
+        thresholds: Decision thresholds.
+
+    Raises:
+        MediaError: the file is not readable video at all.
+    """
+    path = Path(path)
+    if cache is _DEFAULT_CACHE:
+        from engine.project.cache import AnalysisCache
+
+        cache = AnalysisCache()
+    key = None
+    if cache is not None:
+        from engine.project.fingerprint import fingerprint
+
+        key = fingerprint(path)
+        hit = cache.get(key, ANALYSER, VERSION)
+        if hit is not None:
+            yield 1.0, f"{path.name}: shots from the cache"
+            return ShotList.from_cache(hit)
+
+    yield 0.0, f"{path.name}: loading the shot model"
+    network = shared_network(device or pick_device())
+    scorer = FrameScorer(network, plan or default_plan(network.device))
+    with FrameReader(path, size=INPUT_SIZE, pix_fmt="rgb24") as reader:
+        total = max(reader.info.video.frame_count or 0, 1)
+        fps = Fraction(reader.info.video.frame_rate or 0)
+        problems: list[str] = []
+        with _decoding(reader, problems) as batches:
+            for batch in batches:
+                scorer.push(batch)
+                yield min(scorer.scored / total, 0.99), f"{path.name}: frame {scorer.scored} of {total}"
+        if scorer.received == 0:
+            raise MediaError(path, problems[0] if problems else "no video frame could be decoded")
+        result = _result(scorer, fps, list(reader.warnings) + problems, thresholds)
+    if cache is not None and not result.warnings:
+        # Damaged or cut-short results are not kept: a repaired copy may share the key.
+        cache.put(key, ANALYSER, VERSION, result.to_cache())
+    yield 1.0, f"{path.name}: {len(result.shots)} shots"
+    return result
+
+
+def detect_shots(path: str | PathLike[str], progress: Callable[[float, str], None] | None = None,
+                 cancel: threading.Event | None = None, **options) -> ShotList:
+    """Blocking form of `shots_job`; raises `engine.jobs.Cancelled` when ``cancel`` is set."""
+    return drive(shots_job(path, **options), progress, cancel)
+
+
+def _result(scorer: FrameScorer, fps: Fraction, warnings: list[str], thresholds: Thresholds) -> ShotList:
+    single, many, luma, thumbs = scorer.finish()
+    transitions = find_transitions(single, many, luma, thumbs, thresholds)
+    return ShotList(fps=fps, frame_count=len(luma), shots=shots_between(transitions, len(luma), luma),
+                    transitions=transitions, single=single, many=many, warnings=warnings)
+
+
+@contextlib.contextmanager
+def _decoding(reader: FrameReader, problems: list[str]) -> Iterator[Iterator[np.ndarray]]:
+    """Decodes in its own thread so that decoding overlaps inference.
+
+    Yields an iterator of (k, 27, 48, 3) batches in frame order. Frames the decoder
+    lost are replaced by the frame before, so frame numbers stay those of the file
+    and a gap never looks like a cut. A decode failure ends the batches and is
+    added to ``problems``.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=8)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                handoff.put(item, timeout=0.1)
+                return True
+        return False
+
+    def produce() -> None:
+        batch: list[np.ndarray] = []
+        last, expected = None, 0
+        try:
+            for frame in reader.frames():
+                if frame.index > expected:
+                    batch.extend([frame.image if last is None else last] * (frame.index - expected))
+                batch.append(frame.image)
+                last, expected = frame.image, frame.index + 1
+                if len(batch) >= _BATCH:
+                    if not put(np.stack(batch)):
+                        return
+                    batch = []
+        except Exception as exc:  # noqa: BLE001 - whatever stops the decoder, keep what we have
+            problems.append(f"decoding stopped after frame {expected - 1}: {exc}")
+        if batch:
+            put(np.stack(batch))
+        put(None)
+
+    worker = threading.Thread(target=produce, name="shots-decode", daemon=True)
+    worker.start()
+
+    def batches() -> Iterator[np.ndarray]:
+        while (item := handoff.get()) is not None:
+            yield item
+
+    try:
+        yield batches()
+    finally:
+        stop.set()
+        worker.join()
