@@ -1,45 +1,67 @@
-"""The main window: media bin beside the viewer, menus and a status bar."""
+"""The main window: bin, viewer, timeline, inspector and analysis queue as dockable panels."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+import numpy as np
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow
 
+from desktop import workers
+from desktop.analysis_panel import AnalysisPanel
+from desktop.export_dialog import ExportDialog
+from desktop.inspector import Inspector
 from desktop.media_bin import MediaBin
 from desktop.project_controller import ProjectController
+from desktop.timeline.model import TimelineModel
+from desktop.timeline.view import TimelineView
 from desktop.viewer import Viewer
+from engine.analysis import Analysis
 from engine.media import MediaInfo
+from engine.project.paths import config_dir
+
+THUMBNAIL_WIDTH = 160
 
 
-def _titled(title: str, widget: QWidget) -> QWidget:
-    panel = QWidget()
-    layout = QVBoxLayout(panel)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(0)
-    label = QLabel(title)
-    label.setObjectName("panelTitle")
-    layout.addWidget(label)
-    layout.addWidget(widget, 1)
-    return panel
+def shot_thumbnails(path: Path, middles: list[int], width: int = THUMBNAIL_WIDTH) -> dict[int, np.ndarray]:
+    """Middle frame of each shot, small (runs in a worker thread)."""
+    from engine.media import FrameReader, probe
+    from engine.media.thumbnail import fit_width
+
+    info = probe(path)
+    with FrameReader(path, size=fit_width(info, width)) as reader:
+        return {i: reader.read(frame).image for i, frame in enumerate(middles)}
 
 
 class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle("Moviola")
-        self.resize(1400, 820)
+        self.setObjectName("MainWindow")
+        self.resize(1500, 900)
         self.bin = MediaBin()
         self.viewer = Viewer()
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(_titled("Media", self.bin))
-        splitter.addWidget(_titled("Viewer", self.viewer))
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([560, 840])
-        self.setCentralWidget(splitter)
+        self.timeline_model = TimelineModel()
+        self.timeline = TimelineView(self.timeline_model)
+        self.inspector = Inspector(self.timeline_model)
+        self.analysis = AnalysisPanel()
+        self.analyses: dict[Path, Analysis] = {}
+        self.current: Path | None = None
+        self._thumbnail_job: workers.Job | None = None
+
+        self.setCentralWidget(self.viewer)
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock("Media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Analysis", self.analysis, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Timeline"], self.docks["Analysis"])
+        self.docks["Timeline"].raise_()
+        self.resizeDocks([self.docks["Media"], self.docks["Inspector"]], [470, 300],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Timeline"]], [300], Qt.Orientation.Vertical)
+
         self.projects = ProjectController(self)
         self.projects.changed.connect(self._on_project_changed)
         self.projects.message.connect(self.statusBar().showMessage)
@@ -49,7 +71,21 @@ class MainWindow(QMainWindow):
         self.bin.problem_selected.connect(self.viewer.show_problem)
         self.bin.imported.connect(self._on_imported)
         self.bin.failed.connect(self._on_failed)
+        self.analysis.analysed.connect(self._on_analysed)
+        self.analysis.file_failed.connect(
+            lambda path, message: self.statusBar().showMessage(f"Analysis failed: {message}"))
+        self.viewer.playback.position_changed.connect(self._on_playback_position)
+        self.timeline_model.events.playhead.connect(self._on_playhead_changed)
+        self._restore_layout()
         self.statusBar().showMessage("Ready — import footage with Ctrl+I or drop it on the bin")
+
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+        return dock
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -61,6 +97,7 @@ class MainWindow(QMainWindow):
             (None, None, None),
             ("&Import Files…", "Ctrl+I", self.import_files_dialog),
             ("Import &Folder…", "Ctrl+Shift+I", self.import_folder_dialog),
+            ("&Export Timeline…", "Ctrl+E", self.export_dialog),
         ):
             if text is None:
                 file_menu.addSeparator()
@@ -71,6 +108,14 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         self._build_playback_menu()
+        analysis_menu = self.menuBar().addMenu("&Analysis")
+        action = QAction("Analyse &Selected Clips", self)
+        action.setShortcut(QKeySequence("Ctrl+R"))
+        action.triggered.connect(self.analyse_selected)
+        analysis_menu.addAction(action)
+        view_menu = self.menuBar().addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -117,7 +162,69 @@ class MainWindow(QMainWindow):
 
     def _on_imported(self, path: Path, info: MediaInfo) -> None:
         self.projects.project.add_media(path)
+        if info.video is not None:
+            self.analysis.enqueue(path)  # analysis starts as footage arrives
         self._report_progress(f"Imported {path.name}")
+
+    # -- analysis ----------------------------------------------------------------------------
+    def analyse_selected(self) -> None:
+        for path in self.bin.selected_paths():
+            info = self.bin.info(path)
+            if info is not None and info.video is not None:
+                self.analysis.enqueue(path)
+
+    def _on_analysed(self, analysis: Analysis) -> None:
+        from engine.timeline.breakdown import breakdown
+
+        self.analyses[analysis.path] = analysis
+        timeline = breakdown(analysis.info, analysis.shots)
+        project = self.projects.project
+        project.timelines = [t for t in project.timelines if t.name != timeline.name] + [timeline]
+        n = len(analysis.shots.shots)
+        self.statusBar().showMessage(f"{analysis.path.name}: {n} shots found")
+        if analysis.path == self.current:
+            self._show_analysis(analysis)
+
+    def _show_analysis(self, analysis: Analysis) -> None:
+        model = self.timeline_model
+        model.load_shot_list(analysis.shots)
+        middles = [(s.start_frame + s.end_frame) // 2 for s in analysis.shots.shots]
+        if self._thumbnail_job is not None:
+            self._thumbnail_job.cancel()
+        job = workers.Job(shot_thumbnails, analysis.path, middles)
+        job.signals.finished.connect(
+            lambda thumbs, p=analysis.path: p == self.current and setattr(model, "thumbnails", thumbs))
+        self._thumbnail_job = workers.start(job)
+        self.timeline.zoom_to_fit()
+
+    def current_timeline(self):
+        """What Export writes: the selected clip's shot breakdown, else the project's last timeline."""
+        timelines = list(self.projects.project.timelines)
+        if self.current is not None:
+            name = f"{self.current.stem} — shots"
+            for timeline in timelines:
+                if timeline.name == name:
+                    return timeline
+        return timelines[-1] if timelines else None
+
+    def export_dialog(self) -> None:
+        timeline = self.current_timeline()
+        if timeline is None:
+            self.statusBar().showMessage("Nothing to export yet: analyse a clip first")
+            return
+        folder = self.projects.project.path.parent if self.projects.project.path else Path.home()
+        dialog = ExportDialog(timeline, folder, self)
+        if dialog.exec() and dialog.result_path:
+            self.statusBar().showMessage(f"Exported {dialog.result_path}")
+
+    # -- playhead sync -----------------------------------------------------------------------
+    def _on_playback_position(self, frame: int) -> None:
+        if self.timeline_model.playhead != frame:
+            self.timeline_model.playhead = frame
+
+    def _on_playhead_changed(self, frame: int) -> None:
+        if self.viewer.playback.position != frame and self.viewer.playback.speed == 0:
+            self.viewer.playback.seek(frame)
 
     def _on_failed(self, path: Path, message: str) -> None:
         self._report_progress(f"Could not import {message}")
@@ -143,10 +250,24 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}{' *' if project.dirty else ''} — Moviola")
 
     def closeEvent(self, event) -> None:
-        if self.projects.confirm_discard():
-            event.accept()
-        else:
+        if not self.projects.confirm_discard():
             event.ignore()
+            return
+        self._layout_settings().setValue("geometry", self.saveGeometry())
+        self._layout_settings().setValue("state", self.saveState())
+        self.viewer.playback.close()
+        self.analysis.shutdown()
+        event.accept()
+
+    def _layout_settings(self) -> QSettings:
+        return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_layout(self) -> None:
+        settings = self._layout_settings()
+        if settings.value("geometry") is not None:
+            self.restoreGeometry(settings.value("geometry"))
+        if settings.value("state") is not None:
+            self.restoreState(settings.value("state"))
 
     def _report_progress(self, last: str) -> None:
         pending = self.bin.pending()
@@ -154,4 +275,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(last + tail)
 
     def _on_clip_selected(self, path: Path, info: MediaInfo) -> None:
+        self.current = path
         self.viewer.show_clip(path, info)
+        analysis = self.analyses.get(path)
+        if analysis is not None:
+            self._show_analysis(analysis)
+        elif info.video is not None:
+            self.timeline_model.rate = info.video.frame_rate
+            self.timeline_model.shots, self.timeline_model.transitions = [], []
+            self.timeline_model.length = info.video.frame_count
+            self.timeline.zoom_to_fit()

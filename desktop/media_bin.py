@@ -92,6 +92,9 @@ class MediaBin(QTreeWidget):
     def info(self, path: Path) -> MediaInfo | None:
         return self._infos.get(Path(path))
 
+    def selected_paths(self) -> list[Path]:
+        return [Path(item.data(0, PATH_ROLE)) for item in self.selectedItems()]
+
     def paths(self) -> list[Path]:
         return [Path(self.topLevelItem(i).data(0, PATH_ROLE)) for i in range(self.topLevelItemCount())]
 

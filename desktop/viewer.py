@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton,
                                QVBoxLayout, QWidget)
 
 from desktop.images import pixmap_from_rgb
@@ -35,20 +35,21 @@ class Viewer(QWidget):
 
         transport = QHBoxLayout()
         transport.setContentsMargins(6, 0, 6, 0)
-        for text, tip, slot in (("⏮", "Go to start (Home)", self.playback.go_to_start),
-                                ("◀◀", "Shuttle reverse (J)", self.playback.shuttle_reverse),
-                                ("◀|", "Step back (←)", lambda: self.playback.step(-1)),
-                                ("▶", "Play / pause (Space)", self.playback.toggle),
-                                ("|▶", "Step forward (→)", lambda: self.playback.step(1)),
-                                ("▶▶", "Shuttle forward (L)", self.playback.shuttle_forward),
-                                ("⏭", "Go to end (End)", self.playback.go_to_end)):
+        icons = QStyle.StandardPixmap
+        for icon, tip, slot in ((icons.SP_MediaSkipBackward, "Go to start (Home)", self.playback.go_to_start),
+                                (icons.SP_MediaSeekBackward, "Shuttle reverse (J)", self.playback.shuttle_reverse),
+                                (icons.SP_ArrowLeft, "Step back (←)", lambda: self.playback.step(-1)),
+                                (icons.SP_MediaPlay, "Play / pause (Space)", self.playback.toggle),
+                                (icons.SP_ArrowRight, "Step forward (→)", lambda: self.playback.step(1)),
+                                (icons.SP_MediaSeekForward, "Shuttle forward (L)", self.playback.shuttle_forward),
+                                (icons.SP_MediaSkipForward, "Go to end (End)", self.playback.go_to_end)):
             button = QToolButton()
-            button.setText(text)
+            button.setIcon(self.style().standardIcon(icon))
             button.setToolTip(tip)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(slot)
             transport.addWidget(button)
-            if text == "▶":
+            if icon == icons.SP_MediaPlay:
                 self.play_button = button
         transport.addSpacing(12)
         transport.addWidget(self.timecode)
@@ -67,8 +68,9 @@ class Viewer(QWidget):
         self._drop_frame = False
         self.playback.frame_shown.connect(self._on_frame_shown)
         self.playback.position_changed.connect(self._on_position_changed)
-        self.playback.state_changed.connect(
-            lambda speed: self.play_button.setText("⏸" if speed else "▶"))
+        self.playback.state_changed.connect(lambda speed: self.play_button.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause if speed
+                                      else QStyle.StandardPixmap.SP_MediaPlay)))
         self.scrub.valueChanged.connect(self._on_scrub)
 
     # -- what to show ------------------------------------------------------------------------

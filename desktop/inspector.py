@@ -1,0 +1,75 @@
+"""The inspector: what the engine knows about the selected shot."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop.images import pixmap_from_rgb
+from desktop.timeline.model import TimelineModel, timecode
+
+
+class Inspector(QWidget):
+    """Subscribes to a TimelineModel's selection and shows the shot's thumbnail, range,
+    incoming transition and emotion (with the explanation, once scored)."""
+
+    def __init__(self, model: TimelineModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.thumbnail = QLabel()
+        self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.thumbnail.setMinimumHeight(120)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for name in ("Shot", "In", "Out", "Duration", "Transition in", "Emotion", "Why"):
+            label = QLabel("—")
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[name] = label
+            form.addRow(name, label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.thumbnail)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        self.explanations: dict[int, list[tuple[str, float]]] = {}
+        model.events.selected_shot.connect(self._on_selected_shot_changed)
+        model.events.emotions.connect(self._on_selected_shot_changed)
+        model.events.thumbnails.connect(self._on_selected_shot_changed)
+        self._on_selected_shot_changed()
+
+    def _on_selected_shot_changed(self, *_args) -> None:
+        index = self.model.selected_shot
+        if index is None or index >= len(self.model.shots):
+            for label in self.fields.values():
+                label.setText("—")
+            self.thumbnail.clear()
+            self.thumbnail.setText("Select a shot in the timeline")
+            return
+        start, end = self.model.shots[index]
+        rate = self.model.rate
+        self.fields["Shot"].setText(f"{index + 1} of {len(self.model.shots)}")
+        self.fields["In"].setText(f"{timecode(start, rate)}  (frame {start})")
+        self.fields["Out"].setText(f"{timecode(end, rate)}  (frame {end})")
+        frames = end - start + 1
+        self.fields["Duration"].setText(f"{frames} frames, {frames / float(rate):.2f} s")
+        incoming = next((t for t in self.model.transitions if t[2] >= start - 1 and t[1] <= start), None)
+        if index == 0:
+            text = "— (first shot)"
+        elif incoming is None or incoming[0] == "cut":
+            text = f"cut at frame {start}"
+        else:
+            text = f"{incoming[0]}, frames {incoming[1]}–{incoming[2]}"
+        self.fields["Transition in"].setText(text)
+        emotion = self.model.emotions.get(index)
+        self.fields["Emotion"].setText(
+            "not scored yet" if emotion is None else
+            f"{emotion.label} ({emotion.confidence:.0%}) — valence {emotion.valence:+.2f}, "
+            f"arousal {emotion.arousal:.2f}")
+        reasons = self.explanations.get(index, [])
+        self.fields["Why"].setText(
+            "\n".join(f"{name}: {value:+.2f}" for name, value in reasons[:5]) or "—")
+        image = self.model.thumbnails.get(index)
+        if image is not None:
+            self.thumbnail.setPixmap(pixmap_from_rgb(image).scaledToHeight(
+                120, Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.thumbnail.clear()

@@ -1,0 +1,47 @@
+"""The editor's story end to end: import, analysis in the background, shots in the timeline,
+a shot in the inspector, playback, export for Premiere."""
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+from PySide6.QtWidgets import QMessageBox
+
+from desktop.export_dialog import ExportDialog
+from desktop.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.projects.ask = lambda *a: QMessageBox.StandardButton.Discard
+    win.show()
+    yield win
+    win.viewer.playback.close()
+    win.analysis.shutdown()
+
+
+def test_import_analyse_inspect_play_export(qtbot, window, media, tmp_path):
+    clip = media / "sources" / "tears_of_steel_0500.mp4"
+    window.import_paths([clip])
+    qtbot.waitUntil(lambda: clip in window.analyses, timeout=180000)
+    model = window.timeline_model
+    qtbot.waitUntil(lambda: len(model.shots) >= 3, timeout=10000)
+    # the source's documented cuts are at frames 21, 65 and 185
+    starts = [start for start, _ in model.shots]
+    for cut in (21, 65, 185):
+        assert any(abs(cut - s) <= 2 for s in starts), starts
+
+    model.selected_shot = 2
+    assert window.inspector.fields["Shot"].text() == f"3 of {len(model.shots)}"
+    assert window.inspector.fields["In"].text().endswith(f"(frame {model.shots[2][0]})")
+
+    model.playhead = 100  # scrubbing the timeline moves the viewer
+    qtbot.waitUntil(lambda: window.viewer.playback.position == 100, timeout=5000)
+
+    dialog = ExportDialog(window.current_timeline(), tmp_path, window)
+    dialog.format.setCurrentIndex(dialog.format.findData("premiere"))
+    written = dialog.export()
+    root = etree.parse(str(written)).getroot()
+    assert root.tag == "xmeml" and root.get("version") == "4"
+    assert len(root.findall(".//video/track/clipitem")) == len(model.shots)
