@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="moviola", description=__doc__)
     parser.add_argument("files", nargs="*", help="media files or folders to import")
     parser.add_argument("--demo", action="store_true", help="open the bundled demo footage")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="wait until the footage is analysed, save the window to PNG, quit")
     parser.add_argument("--out", default="out/demo",
                         help="where the headless pipeline writes (no display only)")
     args = parser.parse_args(argv)
@@ -48,9 +50,36 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if files:
         window.import_paths(files)
-    else:
+    elif not args.screenshot:
         window.projects.recover_untitled()
+    if args.screenshot:
+        _screenshot_when_idle(app, window, Path(args.screenshot))
     return app.exec()
+
+
+def _screenshot_when_idle(app, window, target: Path) -> None:
+    """Poll until probing and analysis are done, select the first clip, grab, quit."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    def check() -> None:
+        if window.bin.pending() or window.analysis.active():
+            QTimer.singleShot(250, check)
+            return
+        if window.bin.topLevelItemCount():
+            window.bin.setCurrentItem(window.bin.topLevelItem(window.bin.topLevelItemCount() - 1))
+        QTimer.singleShot(1500, grab)
+
+    def grab() -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(target))
+        print(f"{'Saved' if ok else 'Could not save'} screenshot {target.resolve()}")
+        # A screenshot run made nothing worth keeping: close without the save prompt.
+        window.projects.ask = lambda *_args: QMessageBox.StandardButton.Discard
+        window.close()
+        app.exit(0 if ok else 1)
+
+    QTimer.singleShot(500, check)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ def _print_progress(fraction: float, message: str) -> None:
 # Each area of the engine adds its own subcommands: a module with `register(subparsers)` that
 # imports its heavy dependencies only inside the command it runs, so `--help` stays instant.
 COMMAND_MODULES: tuple[str, ...] = (
+    "engine.shots.commands",
     "engine.timeline.commands",
     "engine.vfx.commands",
     "engine.script.commands",

@@ -1,6 +1,7 @@
 """The headless pipeline: what `make run` does where there is no display.
 
-It grows with the engine: today probe, poster frames, a project with a stringout timeline.
+It grows with the engine: probe, poster frames, shots, a project holding a stringout and each
+clip's shot breakdown, and the breakdowns exported for Premiere (xmeml) and Resolve (FCPXML).
 """
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from pathlib import Path
 import cv2
 import opentimelineio as otio
 
-from engine.jobs import Job, drive
+from engine.analysis import analysis_job
+from engine.jobs import Job, drive, scaled
 from engine.media import MediaError, MediaInfo
 from engine.media.scan import load_bin_entry
 from engine.project import Project
+from engine.timeline.breakdown import breakdown
+from engine.timeline.export import export_timeline
 from engine.timeline.stringout import stringout
 
 
@@ -44,13 +48,25 @@ def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
     out_dir.mkdir(parents=True, exist_ok=True)
     posters = out_dir / "posters"
     posters.mkdir(exist_ok=True)
+    exports = out_dir / "exports"
+    exports.mkdir(exist_ok=True)
     report = PipelineReport(out_dir)
+    breakdowns = []
+    share = 0.9 / max(len(files), 1)
     for i, path in enumerate(files):
-        yield i / max(len(files), 1), f"probing {path.name}"
+        path = Path(path)
+        yield i * share, f"probing {path.name}"
         try:
-            info, poster = load_bin_entry(Path(path), width=320)
+            info, poster = load_bin_entry(path, width=320)
+            if info.video is not None:
+                analysis = yield from scaled(analysis_job(path), (i + 0.1) * share, (i + 1) * share)
+                breakdowns.append(breakdown(info, analysis.shots))
+                shots_json = exports / f"{path.stem}.shots.json"
+                shots_json.write_text(json.dumps(analysis.shots.to_json(str(path)), indent=2,
+                                                 ensure_ascii=False), encoding="utf-8")
+                report.written.append(shots_json)
         except MediaError as exc:
-            report.errors[Path(path).name] = exc.problem
+            report.errors[path.name] = exc.problem
             continue
         report.media.append(info)
         if poster is not None:
@@ -65,7 +81,13 @@ def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
     project = Project()
     for info in report.media:
         project.add_media(info.path)
-    project.timelines.append(timeline)
+    project.timelines = [timeline, *breakdowns]
+    for shots_timeline in breakdowns:
+        stem = shots_timeline.name.rsplit(" — ", 1)[0]
+        for fmt, suffix in (("premiere", ".premiere.xml"), ("resolve", ".fcpxml")):
+            target = exports / f"{stem}{suffix}"
+            export_timeline(shots_timeline, target, fmt)
+            report.written.append(target)
     project_path = out_dir / "demo.moviola"
     project.save(project_path)
     otio_path = out_dir / "stringout.otio"
