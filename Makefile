@@ -6,11 +6,12 @@ STAMP  := $(VENV)/.moviola-installed
 export HF_HUB_OFFLINE ?= 1
 
 # Debian packages Qt needs to start (offscreen or on Xvfb), QtMultimedia's PulseAudio client
-# library, and ffmpeg, which the tests and benchmarks use as an independent reference.
+# library, ffmpeg (an independent reference for tests and benchmarks) and PulseAudio, whose
+# null sink gives CI an audio device.
 APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libpulse0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
 	libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 \
-	fonts-dejavu-core ffmpeg xvfb
+	fonts-dejavu-core ffmpeg xvfb pulseaudio
 
 .PHONY: run test setup system-deps clean
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from desktop.playback.audio import AudioClock, audio_device_available
 from desktop.playback.clock import WallClock
 from engine.playback import FrameFeeder, Playlist
 
@@ -36,7 +37,10 @@ class PlaybackController(QObject):
         self.width = width
         self.playlist: Playlist | None = None
         self.feeder: FrameFeeder | None = None
-        self.clock = WallClock()
+        self.wall_clock = WallClock()
+        # Sound leads at 1x forward when there is a device to play it; else silent playback.
+        self.audio_clock = AudioClock(self) if audio_device_available() else None
+        self.clock = self.wall_clock
         self.speed = 0.0
         self.position = 0           # the frame on screen
         self.in_point: int | None = None
@@ -54,12 +58,14 @@ class PlaybackController(QObject):
             self.feeder.close()
         self.playlist = playlist
         self.feeder = FrameFeeder(playlist, width=self.width)
+        self._has_sound = _has_sound(playlist)
         self.in_point = self.out_point = None
         self.marks_changed.emit(None, None)
         self.seek(frame)
 
     def close(self) -> None:
         self._timer.stop()
+        self.clock.stop()
         if self.feeder is not None:
             self.feeder.close()
             self.feeder = None
@@ -81,7 +87,13 @@ class PlaybackController(QObject):
         self.speed = speed
         step = 1 if speed > 0 else -1
         self.feeder.play(self.position, step)
-        self.clock.start(self.position, speed, self.rate)
+        self.clock.stop()
+        if speed == 1.0 and self.audio_clock is not None and self._has_sound:
+            self.clock = self.audio_clock
+            self.audio_clock.start(self.playlist, self.position, self.rate)
+        else:
+            self.clock = self.wall_clock
+            self.clock.start(self.position, speed, self.rate)
         self._timer.start(max(2, int(500 / (float(self.rate) * abs(speed)))))
         self.state_changed.emit(speed)
 
@@ -162,6 +174,19 @@ class PlaybackController(QObject):
     def _show(self, frame: int, image: np.ndarray | None) -> None:
         self.frames_shown += 1
         self.frame_shown.emit(frame, image)
+
+
+def _has_sound(playlist: Playlist) -> bool:
+    """Whether any file of the playlist has sound (probe results are cached by the engine)."""
+    from engine.media import MediaError, probe
+
+    for path in {segment.path for segment in playlist.segments}:
+        try:
+            if probe(path).audio:
+                return True
+        except MediaError:
+            continue
+    return False
 
 
 def _next_speed(current: float) -> float:

@@ -27,7 +27,8 @@ _MAX_GAP = 60
 
 
 def iter_audio(
-    path: str | PathLike[str], sample_rate: int = 48000, channels: int = 2, chunk_seconds: float = 1.0
+    path: str | PathLike[str], sample_rate: int = 48000, channels: int = 2, chunk_seconds: float = 1.0,
+    start: float = 0.0,
 ) -> Iterator[np.ndarray]:
     """Sound of ``path`` in chunks of ``chunk_seconds`` (the last one shorter).
 
@@ -41,6 +42,8 @@ def iter_audio(
         sample_rate: Output rate in Hz.
         channels: Output channels, in FFmpeg's default layout for that count.
         chunk_seconds: Length of each chunk.
+        start: Seconds on the file's timeline where the first sample is taken (playback
+            starting mid-file seeks instead of decoding from the top).
 
     Yields:
         float32 arrays of shape (channels, n), C-contiguous.
@@ -59,7 +62,7 @@ def iter_audio(
         problem = "no audio stream" if stream is None else f"no decoder for audio codec '{stream.codec.name}'"
         raise MediaError(path, problem)
     size = max(1, round(chunk_seconds * sample_rate))
-    return _chunks(path, source, stream, sample_rate, channels, size)
+    return _chunks(path, source, stream, sample_rate, channels, size, Fraction(start).limit_denominator(10**6))
 
 
 def read_audio(path: str | PathLike[str], sample_rate: int = 48000, channels: int = 2) -> np.ndarray:
@@ -68,7 +71,8 @@ def read_audio(path: str | PathLike[str], sample_rate: int = 48000, channels: in
     return np.concatenate(parts, axis=1) if parts else np.zeros((channels, 0), np.float32)
 
 
-def _chunks(path: Path, source, stream, sample_rate: int, channels: int, size: int) -> Iterator[np.ndarray]:
+def _chunks(path: Path, source, stream, sample_rate: int, channels: int, size: int,
+            start: Fraction = Fraction(0)) -> Iterator[np.ndarray]:
     resampler = av.AudioResampler(format="fltp", layout=f"{channels}c", rate=sample_rate)
     buffer = _Buffer(size)
     tb = stream.time_base
@@ -77,10 +81,13 @@ def _chunks(path: Path, source, stream, sample_rate: int, channels: int, size: i
     first = True
     with source:
         _container.only_read(source, stream)
+        if start > 0:
+            # Lands on or before `start`; what comes before it is dropped like priming below.
+            source.seek(int(origin + start / tb), stream=stream, backward=True)
         for frame in _decoded(path, source, stream):
             pieces = [frame]
             if frame.pts is not None:
-                at = (frame.pts - origin) * tb
+                at = (frame.pts - origin) * tb - start
                 if first and at < 0:
                     # Sound before the timeline origin (encoder priming left in): drop it.
                     buffer.skip = round(-at * sample_rate)

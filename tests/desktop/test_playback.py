@@ -89,3 +89,25 @@ def test_source_timecode_is_shown(qtbot, media):
     assert win.viewer.timecode.text() == "01:00:01;00"
     assert win.viewer.timecode_of(1800) == "01:01:00;02"  # a DF minute skips ;00 and ;01
     win.viewer.playback.close()
+
+
+def test_sound_is_the_master_clock_when_a_device_exists(qtbot, media):
+    from desktop.playback.audio import AudioClock, audio_device_available
+    from desktop.playback.controller import PlaybackController
+    from engine.media import probe
+    from engine.playback import Playlist
+
+    if not audio_device_available():
+        pytest.skip("no audio output device (CI starts a PulseAudio null sink when it can)")
+    controller = PlaybackController()
+    try:
+        controller.load(Playlist.from_clip(probe(media / "sources" / "bbb_0_30.webm")), 100)
+        controller.play(1.0)
+        assert isinstance(controller.clock, AudioClock)
+        # the device starts consuming after its own latency; then sound drives the picture
+        qtbot.waitUntil(lambda: controller.position >= 124, timeout=15000)
+        assert controller.audio_clock._sink.processedUSecs() > 0
+        controller.pause()
+        assert controller.frames_shown >= 10
+    finally:
+        controller.close()
