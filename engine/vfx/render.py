@@ -174,16 +174,16 @@ def render_for_shot(element: Element, path: str | Path, output: str | Path, star
     """Render an element for frames ``start <= k < end`` of a file, tracking it first if needed."""
     from engine.media import probe
 
-    from .stabilize import _scaled
+    from engine.jobs import scaled
     from .tracking import track_shot
 
     v = probe(path).video
     end = v.frame_count if end is None else min(end, v.frame_count)
     needs_track = element.tracked and element.kind not in SCREEN_SPACE
     if needs_track and track is None:
-        track = yield from _scaled(track_shot(path, start, end, tracker_settings), 0.0, 0.5)
+        track = yield from scaled(track_shot(path, start, end, tracker_settings), 0.0, 0.5)
     lo = 0.5 if needs_track else 0.0
-    report = yield from _scaled(
+    report = yield from scaled(
         render_element(element, output, v.width, v.height, v.frame_rate, end - start,
                        track if needs_track else None), lo, 1.0)
     return report

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from engine.jobs import Job
+from engine.jobs import Job, scaled
 
 from . import motion
 from .trackdata import CameraTrack
@@ -134,7 +134,7 @@ def stabilize_shot(path: str | Path, output: str | Path, start: int = 0, end: in
     from .writers import ClipWriter
 
     if track is None:
-        track = yield from _scaled(track_shot(path, start, end, tracker_settings), 0.0, 0.45)
+        track = yield from scaled(track_shot(path, start, end, tracker_settings), 0.0, 0.45)
     stab = plan(track, settings)
     fps = float(track.frame_rate)
     retrack = Tracker(tracker_settings)
@@ -149,16 +149,6 @@ def stabilize_shot(path: str | Path, output: str | Path, start: int = 0, end: in
     return StabilizeReport(str(output), n, stab.crop_scale,
                            jitter(track.homographies, track.width, track.height, fps),
                            jitter(np.array(after), track.width, track.height, fps))
-
-
-def _scaled(job: Job, lo: float, hi: float):
-    """Run a sub-job, mapping its progress into [lo, hi]; returns its result."""
-    try:
-        while True:
-            fraction, message = next(job)
-            yield lo + (hi - lo) * fraction, message
-    except StopIteration as stop:
-        return stop.value
 
 
 def _corners(w: int, h: int) -> np.ndarray:
