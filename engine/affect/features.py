@@ -1,0 +1,462 @@
+"""Per-shot features from one decode pass: picture, motion, faces and sound.
+
+``features_job`` decodes the video once at ``ANALYSIS_WIDTH`` (in a thread, so
+decoding overlaps the measurements) and feeds every frame to the picture and
+motion measurements; faces are looked for on a few sampled frames per shot and
+expressions classified only for the faces found, in one batch at the end. The
+sound is decoded separately (it is another stream) into 10 ms hops.
+
+Results are cached per shot: a shot list that changed in a few places re-decodes
+only the shots the cache has not seen.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from os import PathLike
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from engine.jobs import Job
+from engine.media import FrameReader, MediaError, iter_audio
+
+from . import sound as snd
+from .motion import FLOW_WIDTH, FlowMeter, motion_peaks
+from .picture import FRAME_STATS, frame_stats, palette
+
+ANALYSER = "affect.features"
+#: Bump whenever a feature's value for the same shot would change.
+VERSION = "1"
+ANALYSIS_WIDTH = 320
+STATS_WIDTH = 160
+# Faces: a sampled frame every ~2 s, at least 2 and at most 8 per shot. The cascade
+# costs ~20 ms a 320-wide frame, every other measurement ~1 ms a frame.
+FACE_EVERY_S = 2.0
+MAX_FACE_SAMPLES = 8
+MAX_FACES = 4
+PALETTE_SAMPLES = 3
+# Hanjalic's rhythm: cuts per minute in a window centred on the shot.
+CUT_WINDOW_S = 20.0
+EXPRESSIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+SCALES = (None, "wide", "medium", "close-up")
+
+#: Every numeric per-shot feature, in the order models see them.
+FEATURE_NAMES: tuple[str, ...] = (
+    *FRAME_STATS,
+    "motion", "camera_motion", "subject_motion", "motion_peaks",
+    "shot_length", "cut_rate",
+    "face_count", "face_size", "face_frames", *(f"face_{e}" for e in EXPRESSIONS),
+    "loudness", "loudness_range", "onset_rate", "tempo", "speech", "silence", "has_sound",
+)
+#: Per-frame tracks kept for the emotion curve (motion ones in frame widths per second).
+TRACKS: tuple[str, ...] = (*FRAME_STATS, "motion", "camera_motion", "subject_motion", "loudness")
+
+
+@dataclass
+class ShotFeatures:
+    """What was measured in one shot.
+
+    Attributes:
+        values: ``FEATURE_NAMES`` -> number.
+        shot_scale: "wide", "medium", "close-up" from the largest face, None without faces.
+        palette: Dominant colours, ("#rrggbb", share), largest first.
+    """
+
+    start_frame: int
+    end_frame: int
+    values: dict[str, float]
+    shot_scale: str | None = None
+    palette: list[tuple[str, float]] = field(default_factory=list)
+
+    def to_cache(self) -> dict:
+        return {"start_frame": self.start_frame, "end_frame": self.end_frame, "values": dict(self.values),
+                "shot_scale": self.shot_scale, "palette": [list(p) for p in self.palette]}
+
+    @classmethod
+    def from_cache(cls, d: dict) -> ShotFeatures:
+        return cls(int(d["start_frame"]), int(d["end_frame"]), {k: float(v) for k, v in d["values"].items()},
+                   d["shot_scale"], [(str(c), float(s)) for c, s in d["palette"]])
+
+
+@dataclass
+class FeatureSet:
+    """Features of every shot of one file plus the per-frame tracks behind them.
+
+    Attributes:
+        times: (frame_count,) seconds of each frame on the file's timeline.
+        tracks: ``TRACKS`` name -> (frame_count,) float array.
+        has_sound: False when the file has no (decodable) sound.
+        timings: Seconds spent per stage (decode+picture+motion, faces, expressions, sound).
+    """
+
+    fps: Fraction
+    frame_count: int
+    times: np.ndarray
+    tracks: dict[str, np.ndarray]
+    shots: list[ShotFeatures]
+    has_sound: bool
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def matrix(self) -> np.ndarray:
+        """(shots, features) float array in ``FEATURE_NAMES`` order."""
+        return np.array([[s.values[n] for n in FEATURE_NAMES] for s in self.shots], float).reshape(-1, len(FEATURE_NAMES))
+
+
+def analysis_size(width: int, height: int) -> tuple[int, int]:
+    """Decode size: ``ANALYSIS_WIDTH`` wide (never upscaled), aspect kept, even sides."""
+    w = min(ANALYSIS_WIDTH, width)
+    w -= w % 2
+    h = max(2, int(round(height * w / width / 2)) * 2)
+    return max(2, w), h
+
+
+def _key(start: int, end: int) -> str:
+    return f"{start}:{end}"
+
+
+def features_job(path: str | PathLike[str], shots, info=None, cache=None, device=None) -> Job[FeatureSet]:
+    """Measure every shot of ``path``; a generator yielding (fraction, message).
+
+    Args:
+        path: The video file.
+        shots: Its ``engine.shots.ShotList``.
+        info: Its ``MediaInfo`` (probed here when None).
+        cache: An ``AnalysisCache`` or None.
+        device: Torch device for the expression model; CUDA when available by default.
+
+    Raises:
+        MediaError: the video cannot be decoded at all.
+    """
+    path = Path(path)
+    if info is None:
+        from engine.media import probe
+
+        info = probe(path)
+    has_audio = bool(info.audio)
+    fps = Fraction(shots.fps) if shots.fps else Fraction(24)
+    n = int(shots.frame_count)
+    key, stored = None, None
+    if cache is not None:
+        from engine.project.fingerprint import fingerprint
+
+        key = fingerprint(path)
+        stored = cache.get(key, ANALYSER, VERSION)
+    done = {} if stored is None else {k: ShotFeatures.from_cache(v) for k, v in stored["shots"].items()}
+    missing = [s for s in shots.shots if _key(*s) not in done]
+    if stored is not None and len(stored["times"]) == n:
+        times = np.asarray(stored["times"], float)
+        tracks = {k: np.asarray(stored["tracks"][k], float) for k in TRACKS}
+    else:
+        times = np.arange(n) / float(fps)
+        tracks = {k: np.full(n, np.nan) for k in TRACKS}
+        missing = list(shots.shots)
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+
+    # Sound first: quick, and its per-frame loudness needs the frame times anyway.
+    track = None
+    sound_cached = stored is not None and stored.get("sound") is not None
+    if sound_cached:
+        track = snd.SoundTrack.from_cache(stored["sound"])
+    elif has_audio and missing:
+        yield 0.0, f"{path.name}: sound"
+        t = time.perf_counter()
+        track, problem = _read_sound(path)
+        if problem:
+            warnings.append(problem)
+        timings["sound"] = time.perf_counter() - t
+
+    if missing:
+        size = analysis_size(info.video.width, info.video.height)
+        measured = yield from _picture_pass(path, shots, missing, fps, size, times, tracks, timings,
+                                            warnings, device)
+    else:
+        yield 0.0, f"{path.name}: features from the cache"
+        measured = {}
+
+    t = time.perf_counter()
+    if track is not None and len(track):
+        tracks["loudness"] = snd.momentary_loudness(track, times)
+        onset_hops, speech = snd.onsets(track), snd.speech_hops(track)
+    else:
+        tracks["loudness"] = np.full(n, snd.FLOOR_LUFS)
+    cut_starts = np.array([s.start_frame for s in shots.shots[1:]], float)
+    result = []
+    for shot in shots.shots:
+        k = _key(*shot)
+        if k in done:
+            result.append(done[k])
+            continue
+        feats = measured[k]
+        first, last = shot.start_frame, min(shot.end_frame, n - 1)
+        t0, t1 = times[first], times[last] + 1 / float(fps)
+        if track is not None and len(track):
+            feats.values.update(snd.shot_sound(track, t0, t1, onset_hops, speech))
+            feats.values["has_sound"] = 1.0
+        else:
+            feats.values.update(loudness=snd.FLOOR_LUFS, loudness_range=0.0, onset_rate=0.0, tempo=0.0,
+                                speech=0.0, silence=1.0, has_sound=0.0)
+        feats.values["cut_rate"] = _cut_rate(cut_starts, (first + last) / 2, n, float(fps))
+        result.append(feats)
+    timings["sound"] = timings.get("sound", 0.0) + time.perf_counter() - t
+
+    features = FeatureSet(fps, n, times, tracks, result, track is not None and len(track) > 0,
+                          warnings, timings)
+    # Damaged or cut-short results are not kept: a repaired copy may share the key.
+    if cache is not None and missing and not warnings:
+        everything = dict(done)
+        everything.update({_key(s.start_frame, s.end_frame): s for s in result})
+        cache.put(key, ANALYSER, VERSION, {
+            "times": times.astype(np.float64),
+            "tracks": {k: v.astype(np.float32) for k, v in tracks.items()},
+            "shots": {k: s.to_cache() for k, s in everything.items()},
+            "sound": track.to_cache() if track is not None else None,
+        })
+    yield 1.0, f"{path.name}: features of {len(result)} shots"
+    return features
+
+
+def _read_sound(path: Path) -> tuple[snd.SoundTrack | None, str | None]:
+    try:
+        chunks = iter_audio(path, snd.SAMPLE_RATE, snd.CHANNELS, chunk_seconds=10.0)
+        return snd.analyse_sound(chunks), None
+    except MediaError as exc:
+        if exc.problem == "no audio stream":
+            return None, None
+        return None, f"sound not analysed: {exc.problem}"
+
+
+def _cut_rate(cut_starts: np.ndarray, centre: float, n: int, fps: float) -> float:
+    """Cuts per minute in ``CUT_WINDOW_S`` around ``centre`` (the window kept inside the clip)."""
+    half = CUT_WINDOW_S * fps / 2
+    lo, hi = max(0.0, centre - half), min(float(n), centre + half)
+    seconds = max((hi - lo) / fps, 1.0 / fps)
+    return float(np.count_nonzero((cut_starts >= lo) & (cut_starts < hi)) * 60.0 / seconds)
+
+
+# -- the picture pass ------------------------------------------------------------------
+
+
+@dataclass
+class _Samples:
+    """Frames of one shot picked for faces and palette, and what was found there."""
+
+    face_frames: set[int]
+    palette_frames: set[int]
+    faces: list[list] = field(default_factory=list)   # per sampled frame: list of Face
+    crops: list[np.ndarray] = field(default_factory=list)
+    swatches: list[np.ndarray] = field(default_factory=list)
+
+
+def _evenly(first: int, last: int, count: int) -> set[int]:
+    length = last - first + 1
+    return {first + int((k + 0.5) * length / count) for k in range(min(count, length))}
+
+
+def _picture_pass(path, shots, missing, fps, size, times, tracks, timings, warnings, device) -> Job[dict]:
+    from .faces import DOWNSCALED_MIN_NEIGHBORS, MIN_SIZE, FaceDetector
+
+    n = len(times)
+    samples: dict[int, _Samples] = {}
+    frame_owner: dict[int, int] = {}
+    for i, shot in enumerate(missing):
+        last = min(shot.end_frame, n - 1)
+        seconds = (last - shot.start_frame + 1) / float(fps)
+        count = min(MAX_FACE_SAMPLES, max(2, math.ceil(seconds / FACE_EVERY_S)))
+        s = _Samples(_evenly(shot.start_frame, last, count), _evenly(shot.start_frame, last, PALETTE_SAMPLES))
+        samples[i] = s
+        for f in s.face_frames | s.palette_frames:
+            frame_owner[f] = i
+    starts = {s.start_frame for s in shots.shots}
+    ranges = _merge([(s.start_frame, min(s.end_frame, n - 1) + 1) for s in missing])
+    total = sum(b - a for a, b in ranges)
+
+    t_faces = 0.0
+    t_start = time.perf_counter()
+    done = 0
+    # The cascade's 50 px minimum is meant for ~640-wide frames (see faces.py).
+    detector = FaceDetector(min_size=max(20, round(MIN_SIZE * size[0] / 640)),
+                            min_neighbors=DOWNSCALED_MIN_NEIGHBORS)
+    flow_size = (FLOW_WIDTH, max(2, round(size[1] * FLOW_WIDTH / size[0])))
+    stats_size = (STATS_WIDTH, max(2, round(size[1] * STATS_WIDTH / size[0])))
+    meter = FlowMeter()
+    stats = np.full((n, len(FRAME_STATS)), np.nan)
+    flow = np.full((n, 3), np.nan)
+    decoded = 0
+    with FrameReader(path, size=size, pix_fmt="bgr24") as reader:
+        for a, b in ranges:
+            meter = FlowMeter()  # a gap in the ranges is a cut for the flow
+            with _decoding(reader, a, b) as frames:
+                for frame in frames:
+                    i = frame.index
+                    decoded += 1
+                    img = frame.image
+                    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+                    small = cv2.resize(img, stats_size, interpolation=cv2.INTER_AREA)
+                    stats[i] = frame_stats(small, gray)
+                    flow[i] = meter.push(cv2.resize(gray, flow_size, interpolation=cv2.INTER_AREA), i in starts)
+                    times[i] = frame.time
+                    owner = frame_owner.get(i)
+                    if owner is not None:
+                        s = samples[owner]
+                        if i in s.face_frames:
+                            t = time.perf_counter()
+                            found = detector.detect(img)[:MAX_FACES]
+                            s.faces.append(found)
+                            if found:
+                                from .faces import fer_crops
+
+                                s.crops.append(fer_crops(img, found))
+                            t_faces += time.perf_counter() - t
+                        if i in s.palette_frames:
+                            s.swatches.append(cv2.resize(small, (40, max(1, stats_size[1] // 4)),
+                                                         interpolation=cv2.INTER_AREA))
+                    done += 1
+                    if done % 32 == 0:
+                        yield 0.05 + 0.85 * done / max(total, 1), f"{path.name}: frame {done} of {total}"
+        warnings.extend(w for w in reader.warnings[len(reader.info.warnings):] if w not in warnings)
+    if decoded == 0:
+        raise MediaError(path, "no video frame could be decoded")
+    timings["decode+picture+motion"] = time.perf_counter() - t_start - t_faces
+    timings["faces"] = t_faces
+
+    # Motion in frame widths per second, so that it means the same at any size or rate.
+    flow *= float(fps) / flow_size[0]
+    for j, name in enumerate(FRAME_STATS):
+        tracks[name][:] = np.where(np.isnan(stats[:, j]), tracks[name], stats[:, j])
+    for j, name in enumerate(("motion", "camera_motion", "subject_motion")):
+        tracks[name][:] = np.where(np.isnan(flow[:, j]), tracks[name], flow[:, j])
+
+    yield 0.92, f"{path.name}: expressions"
+    t = time.perf_counter()
+    probabilities = _expressions([s for s in samples.values()], device)
+    timings["expressions"] = time.perf_counter() - t
+
+    measured = {}
+    for i, shot in enumerate(missing):
+        s = samples[i]
+        first, last = shot.start_frame, min(shot.end_frame, n - 1)
+        measured[_key(*shot)] = _shot_features(shot, first, last, s, probabilities[i], stats, flow,
+                                               fps, size[1])
+    return measured
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _expressions(samples: list[_Samples], device) -> list[np.ndarray | None]:
+    """Mean expression probabilities per shot (None without faces), one model batch."""
+    crops = [np.concatenate(s.crops) if s.crops else np.zeros((0, 64, 64), np.uint8) for s in samples]
+    everything = np.concatenate(crops) if crops else np.zeros((0, 64, 64), np.uint8)
+    if len(everything) == 0:
+        return [None] * len(samples)
+    import torch
+
+    from .expressions import get_classifier
+
+    classifier = get_classifier(device)
+    threads = torch.get_num_threads()
+    # A shot list's few dozen 64x64 crops run 5-10x slower on two intra-op threads
+    # than on one when the cores are busy (measured on the loaded 2-core dev box):
+    # the threads wait on each other. Stages run one after another in the analysis
+    # worker, so borrowing the setting for this call is safe.
+    if classifier.device.type == "cpu" and len(everything) < 128:
+        torch.set_num_threads(1)
+    try:
+        probs = classifier.probabilities(everything)
+    finally:
+        torch.set_num_threads(threads)
+    out, at = [], 0
+    for c in crops:
+        out.append(probs[at:at + len(c)].mean(axis=0) if len(c) else None)
+        at += len(c)
+    return out
+
+
+def _shot_features(shot, first, last, s: _Samples, expr, stats, flow, fps, frame_height) -> ShotFeatures:
+    from .faces import shot_scale
+
+    values: dict[str, float] = {}
+    with np.errstate(all="ignore"), _warnings_off():
+        for j, name in enumerate(FRAME_STATS):
+            col = stats[first:last + 1, j]
+            values[name] = float(np.nanmedian(col) if name == "sharpness" else np.nanmean(col))
+        for j, name in enumerate(("motion", "camera_motion", "subject_motion")):
+            col = flow[first:last + 1, j]
+            values[name] = float(np.nanmean(col)) if np.isfinite(col).any() else 0.0
+    values = {k: (0.0 if not np.isfinite(v) else v) for k, v in values.items()}
+    values["motion_peaks"] = float(motion_peaks(flow[first:last + 1, 0], float(fps)))
+    values["shot_length"] = (last - first + 1) / float(fps)
+    counts = [len(f) for f in s.faces]
+    largest = max((face for found in s.faces for face in found), key=lambda f: f.h, default=None)
+    values["face_count"] = float(max(counts, default=0))
+    values["face_size"] = largest.h / frame_height if largest is not None else 0.0
+    values["face_frames"] = float(np.mean([c > 0 for c in counts])) if counts else 0.0
+    for e, name in enumerate(EXPRESSIONS):
+        values[f"face_{name}"] = float(expr[e]) if expr is not None else 0.0
+    scale = shot_scale([largest], frame_height) if largest is not None else None
+    return ShotFeatures(shot.start_frame, shot.end_frame, values, scale, palette(s.swatches))
+
+
+@contextlib.contextmanager
+def _warnings_off():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+@contextlib.contextmanager
+def _decoding(reader: FrameReader, start: int, end: int) -> Iterator[Iterator]:
+    """Frames ``start <= i < end`` decoded in a thread (PyAV releases the GIL while decoding)."""
+    handoff: queue.Queue = queue.Queue(maxsize=16)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                handoff.put(item, timeout=0.1)
+                return True
+        return False
+
+    def produce() -> None:
+        try:
+            for frame in reader.frames(start, end):
+                if not put(frame):
+                    return
+        except Exception as exc:  # noqa: BLE001 - keep what decoded, report the rest
+            failure.append(exc)
+        put(None)
+
+    worker = threading.Thread(target=produce, name="affect-decode", daemon=True)
+    worker.start()
+
+    def frames():
+        while (item := handoff.get()) is not None:
+            yield item
+
+    try:
+        yield frames()
+    finally:
+        stop.set()
+        worker.join()
+        if failure:
+            reader.warnings.append(f"decoding stopped in frames {start}..{end - 1}: {failure[0]}")

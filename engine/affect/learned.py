@@ -1,0 +1,218 @@
+"""The editor's own emotion model: LightGBM trained on the shots they labelled.
+
+Labels live per user in ``config_dir()/affect/labels.json``, each with the
+features of its shot, so retraining never needs the footage again. After every
+change the model is retrained and its agreement with the editor measured by
+stratified k-fold cross-validation; it takes over from the default model once it
+has ``MIN_LABELS`` labels and agrees with the editor more often than always
+answering their most frequent label would. The booster and its report are saved
+beside the labels.
+
+Explanations are LightGBM's own SHAP values (``predict(..., pred_contrib=True)``)
+for the predicted label, in log-odds.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .default_model import Contribution, Score
+from .features import FEATURE_NAMES
+from .features import VERSION as FEATURES_VERSION
+
+MODEL_NAME = "learned"
+MIN_LABELS = 20
+FOLDS = 5
+# Small-data settings: a handful of labels per class must still allow splits.
+PARAMS = {
+    "objective": "multiclass",
+    "num_leaves": 7,
+    "min_data_in_leaf": 3,
+    "min_data_in_bin": 1,
+    "min_sum_hessian_in_leaf": 1e-3,
+    "learning_rate": 0.1,
+    "feature_fraction": 0.9,
+    "lambda_l2": 1.0,
+    "num_threads": 1,
+    "deterministic": True,
+    "seed": 7,
+    "verbose": -1,
+}
+ROUNDS = 80
+
+
+def model_dir() -> Path:
+    """Where this user's labels and learned model live."""
+    from engine.project.paths import config_dir
+
+    return config_dir() / "affect"
+
+
+# -- labels ------------------------------------------------------------------------------
+
+
+class LabelStore:
+    """The editor's labelled shots (a JSON file; small, human-readable, atomic writes)."""
+
+    def __init__(self, folder: Path | None = None):
+        self.path = (folder or model_dir()) / "labels.json"
+
+    def entries(self) -> list[dict]:
+        """Every label, oldest first."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"{self.path}: cannot read the labels ({exc})") from exc
+        return list(data.get("labels", []))
+
+    def add(self, fingerprint: str, file: str, start_frame: int, end_frame: int, label: str,
+            features: dict[str, float]) -> None:
+        """Label a shot; relabelling the same shot replaces its label."""
+        key = f"{fingerprint}:{start_frame}:{end_frame}"
+        kept = [e for e in self.entries() if e.get("key") != key]
+        kept.append({"key": key, "file": file, "start_frame": int(start_frame), "end_frame": int(end_frame),
+                     "label": label, "features": {k: float(features[k]) for k in FEATURE_NAMES},
+                     "features_version": FEATURES_VERSION, "time": time.time()})
+        self._write(kept)
+
+    def _write(self, entries: list[dict]) -> None:
+        from engine.project.atomic import atomic_write_text
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path, json.dumps({"labels": entries}, indent=1))
+
+
+def matrix(entries: list[dict]) -> tuple[np.ndarray, list[str]]:
+    """(labels, features) matrix in ``FEATURE_NAMES`` order and the label of each row."""
+    X = np.array([[e["features"].get(n, np.nan) for n in FEATURE_NAMES] for e in entries], float)
+    return X.reshape(-1, len(FEATURE_NAMES)), [e["label"] for e in entries]
+
+
+# -- the model --------------------------------------------------------------------------
+
+
+@dataclass
+class LearnedModel:
+    """A trained booster with what the editor should know about it.
+
+    Attributes:
+        classes: Label of each output, in LightGBM's class order.
+        agreement: Cross-validated share of held-out labels it predicted right.
+        chance: The share always answering the most frequent label would get.
+        labels: How many labels it learnt from.
+    """
+
+    booster: object
+    classes: list[str]
+    agreement: float
+    chance: float
+    labels: int
+
+    @property
+    def active(self) -> bool:
+        """Whether it has earned the right to replace the default model."""
+        return self.labels >= MIN_LABELS and self.agreement > self.chance
+
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster.predict(np.asarray(X, float)))
+
+    def score(self, values: dict[str, float], valence: float, arousal: float) -> Score:
+        """The label for one shot's features with its SHAP explanation.
+
+        Valence and arousal stay the default model's (the editor labels categories,
+        not coordinates), so curves and plots remain on one scale.
+        """
+        x = np.array([[values[n] for n in FEATURE_NAMES]], float)
+        p = self.probabilities(x)[0]
+        best = int(np.argmax(p))
+        contrib = np.asarray(self.booster.predict(x, pred_contrib=True))[0]
+        width = len(FEATURE_NAMES) + 1  # per class: one value per feature, then the bias
+        mine = contrib[best * width:(best + 1) * width - 1]
+        label = self.classes[best]
+        explanation = [Contribution(n, float(c), label) for n, c in zip(FEATURE_NAMES, mine) if abs(c) >= 5e-4]
+        explanation.sort(key=lambda c: -abs(c.contribution))
+        return Score(valence, arousal, label, float(p[best]), explanation, MODEL_NAME)
+
+    def save(self, folder: Path | None = None) -> None:
+        from engine.project.atomic import atomic_write_text
+
+        folder = folder or model_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / "emotion_lgbm.txt", self.booster.model_to_string())
+        atomic_write_text(folder / "emotion_lgbm.json", json.dumps({
+            "classes": self.classes, "agreement": self.agreement, "chance": self.chance,
+            "labels": self.labels, "features": list(FEATURE_NAMES), "features_version": FEATURES_VERSION,
+        }, indent=1))
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> LearnedModel | None:
+        """The saved model, or None when there is none or it was made for other features."""
+        folder = folder or model_dir()
+        try:
+            meta = json.loads((folder / "emotion_lgbm.json").read_text(encoding="utf-8"))
+            text = (folder / "emotion_lgbm.txt").read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            return None
+        if meta.get("features") != list(FEATURE_NAMES):
+            return None
+        import lightgbm as lgb
+
+        return cls(lgb.Booster(model_str=text), list(meta["classes"]), float(meta["agreement"]),
+                   float(meta["chance"]), int(meta["labels"]))
+
+
+def _fit(X: np.ndarray, y: np.ndarray, n_classes: int):
+    import lightgbm as lgb
+
+    data = lgb.Dataset(X, y, feature_name=list(FEATURE_NAMES), free_raw_data=False)
+    return lgb.train({**PARAMS, "num_class": n_classes}, data, num_boost_round=ROUNDS)
+
+
+def stratified_folds(y: np.ndarray, k: int, seed: int = 0) -> list[np.ndarray]:
+    """Test indices of ``k`` folds, each class dealt round-robin so every fold sees it."""
+    rng = np.random.default_rng(seed)
+    folds: list[list[int]] = [[] for _ in range(k)]
+    at = 0
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        for i in idx:
+            folds[at % k].append(int(i))
+            at += 1
+    return [np.array(sorted(f), int) for f in folds if f]
+
+
+def train(X: np.ndarray, labels: list[str]) -> LearnedModel | None:
+    """Fit on every label and measure agreement by cross-validation; None below 2 classes."""
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        return None
+    y = np.array([classes.index(lab) for lab in labels])
+    counts = np.bincount(y, minlength=len(classes))
+    k = int(min(FOLDS, max(2, counts.min())))
+    right = 0
+    for test in stratified_folds(y, k):
+        train_idx = np.setdiff1d(np.arange(len(y)), test)
+        if len(np.unique(y[train_idx])) < 2:
+            continue
+        booster = _fit(X[train_idx], y[train_idx], len(classes))
+        right += int((np.argmax(booster.predict(X[test]), axis=1) == y[test]).sum())
+    agreement = right / len(y)
+    chance = counts.max() / len(y)
+    return LearnedModel(_fit(X, y, len(classes)), classes, float(agreement), float(chance), len(y))
+
+
+def retrain(store: LabelStore | None = None) -> LearnedModel | None:
+    """Retrain from the stored labels (those measured with today's features) and save."""
+    store = store or LabelStore()
+    entries = [e for e in store.entries() if e.get("features_version") == FEATURES_VERSION]
+    X, labels = matrix(entries)
+    model = train(X, labels)
+    if model is not None:
+        model.save(store.path.parent)
+    return model
