@@ -68,6 +68,15 @@ def _screenshot_when_idle(app, window, target: Path) -> None:
             return
         if window.bin.topLevelItemCount():
             window.bin.setCurrentItem(window.bin.topLevelItem(window.bin.topLevelItemCount() - 1))
+        QTimer.singleShot(1000, select_shot)
+
+    def select_shot() -> None:
+        # show the inspector at work: the middle shot, with the playhead in it
+        model = window.timeline_model
+        if model.shots:
+            middle = len(model.shots) // 2
+            model.selected_shot = middle
+            model.playhead = sum(model.shots[middle]) // 2
         QTimer.singleShot(1500, grab)
 
     def grab() -> None:

@@ -1,16 +1,23 @@
 """The inspector: what the engine knows about the selected shot."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from desktop.images import pixmap_from_rgb
-from desktop.timeline.model import TimelineModel, timecode
+from desktop.timeline.model import ShotEmotion, TimelineModel, timecode
+from engine.affect.labels import LABELS
+
+FEATURES_SHOWN = 8
 
 
 class Inspector(QWidget):
     """Subscribes to a TimelineModel's selection and shows the shot's thumbnail, range,
-    incoming transition and emotion (with the explanation, once scored)."""
+    incoming transition and emotion (with the explanation, once scored). The editor can
+    relabel the shot: `relabel_requested(shot index, label)` feeds the learned model."""
+
+    relabel_requested = Signal(int, str)
 
     def __init__(self, model: TimelineModel, parent=None) -> None:
         super().__init__(parent)
@@ -20,17 +27,27 @@ class Inspector(QWidget):
         self.thumbnail.setMinimumHeight(120)
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
-        for name in ("Shot", "In", "Out", "Duration", "Transition in", "Emotion", "Why"):
+        for name in ("Shot", "In", "Out", "Duration", "Transition in", "Emotion", "Why", "Features"):
             label = QLabel("—")
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[name] = label
             form.addRow(name, label)
+        self.label_choice = QComboBox()
+        self.label_choice.addItems(LABELS)
+        self.relabel_button = QPushButton("Relabel")
+        self.relabel_button.setToolTip("Teach Moviola your reading of this shot")
+        self.relabel_button.clicked.connect(self._relabel)
+        relabel = QHBoxLayout()
+        relabel.addWidget(self.label_choice, 1)
+        relabel.addWidget(self.relabel_button)
+        form.addRow("Your label", relabel)
         layout = QVBoxLayout(self)
         layout.addWidget(self.thumbnail)
         layout.addLayout(form)
         layout.addStretch(1)
         self.explanations: dict[int, list[tuple[str, float]]] = {}
+        self.features: dict[int, dict[str, float]] = {}
         model.events.selected_shot.connect(self._on_selected_shot_changed)
         model.events.emotions.connect(self._on_selected_shot_changed)
         model.events.thumbnails.connect(self._on_selected_shot_changed)
@@ -38,6 +55,7 @@ class Inspector(QWidget):
 
     def _on_selected_shot_changed(self, *_args) -> None:
         index = self.model.selected_shot
+        self.relabel_button.setEnabled(index is not None and index in self.model.emotions)
         if index is None or index >= len(self.model.shots):
             for label in self.fields.values():
                 label.setText("—")
@@ -67,9 +85,24 @@ class Inspector(QWidget):
         reasons = self.explanations.get(index, [])
         self.fields["Why"].setText(
             "\n".join(f"{name}: {value:+.2f}" for name, value in reasons[:5]) or "—")
+        features = self.features.get(index, {})
+        self.fields["Features"].setText("\n".join(
+            f"{name}: {value:.3g}" for name, value in list(features.items())[:FEATURES_SHOWN]) or "—")
+        if emotion is not None and emotion.label in LABELS:
+            self.label_choice.setCurrentText(emotion.label)
         image = self.model.thumbnails.get(index)
         if image is not None:
             self.thumbnail.setPixmap(pixmap_from_rgb(image).scaledToHeight(
                 120, Qt.TransformationMode.SmoothTransformation))
         else:
             self.thumbnail.clear()
+
+    def _relabel(self) -> None:
+        index = self.model.selected_shot
+        old = self.model.emotions.get(index)
+        if index is None or old is None:
+            return
+        label = self.label_choice.currentText()
+        # the editor's word is certain; the engine learns from it in the background
+        self.model.update_emotions({index: ShotEmotion(label, old.valence, old.arousal, 1.0)})
+        self.relabel_requested.emit(index, label)

@@ -14,7 +14,7 @@ from desktop.export_dialog import ExportDialog
 from desktop.inspector import Inspector
 from desktop.media_bin import MediaBin
 from desktop.project_controller import ProjectController
-from desktop.timeline.model import TimelineModel
+from desktop.timeline.model import ShotEmotion, TimelineModel
 from desktop.timeline.view import TimelineView
 from desktop.viewer import Viewer
 from engine.analysis import Analysis
@@ -32,6 +32,14 @@ def shot_thumbnails(path: Path, middles: list[int], width: int = THUMBNAIL_WIDTH
     info = probe(path)
     with FrameReader(path, size=fit_width(info, width)) as reader:
         return {i: reader.read(frame).image for i, frame in enumerate(middles)}
+
+
+def _emotion_dicts(analysis: Analysis) -> list[dict] | None:
+    """Per-shot emotion as the timeline metadata convention wants it."""
+    if analysis.emotion is None:
+        return None
+    return [{"label": s.label, "valence": round(s.valence, 3), "arousal": round(s.arousal, 3),
+             "confidence": round(s.confidence, 3)} for s in analysis.emotion.shots]
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +80,7 @@ class MainWindow(QMainWindow):
         self.bin.imported.connect(self._on_imported)
         self.bin.failed.connect(self._on_failed)
         self.analysis.analysed.connect(self._on_analysed)
+        self.inspector.relabel_requested.connect(self._on_relabel)
         self.analysis.file_failed.connect(
             lambda path, message: self.statusBar().showMessage(f"Analysis failed: {message}"))
         self.viewer.playback.position_changed.connect(self._on_playback_position)
@@ -177,7 +186,7 @@ class MainWindow(QMainWindow):
         from engine.timeline.breakdown import breakdown
 
         self.analyses[analysis.path] = analysis
-        timeline = breakdown(analysis.info, analysis.shots)
+        timeline = breakdown(analysis.info, analysis.shots, _emotion_dicts(analysis))
         project = self.projects.project
         project.timelines = [t for t in project.timelines if t.name != timeline.name] + [timeline]
         n = len(analysis.shots.shots)
@@ -188,6 +197,16 @@ class MainWindow(QMainWindow):
     def _show_analysis(self, analysis: Analysis) -> None:
         model = self.timeline_model
         model.load_shot_list(analysis.shots)
+        if analysis.emotion is not None:
+            shots = analysis.emotion.shots
+            self.inspector.explanations = {
+                i: [(f"{c.feature} → {c.target}", c.contribution) for c in s.explanation]
+                for i, s in enumerate(shots)}
+            self.inspector.features = {i: s.features for i, s in enumerate(shots)}
+            model.update_emotions({i: ShotEmotion(s.label, s.valence, s.arousal, s.confidence)
+                                   for i, s in enumerate(shots)})
+            model.valence = analysis.emotion.curve.valence
+            model.arousal = analysis.emotion.curve.arousal
         middles = [(s.start_frame + s.end_frame) // 2 for s in analysis.shots.shots]
         if self._thumbnail_job is not None:
             self._thumbnail_job.cancel()
@@ -196,6 +215,16 @@ class MainWindow(QMainWindow):
             lambda thumbs, p=analysis.path: p == self.current and setattr(model, "thumbnails", thumbs))
         self._thumbnail_job = workers.start(job)
         self.timeline.zoom_to_fit()
+
+    def _on_relabel(self, index: int, label: str) -> None:
+        analysis = self.analyses.get(self.current)
+        if analysis is None or analysis.emotion is None:
+            return
+        shot = analysis.emotion.shots[index]
+        job = self.analysis.runner.submit("engine.affect.relabel:relabel_job", analysis.path,
+                                          shot.start_frame, shot.end_frame, label, shot.features)
+        job.signals.finished.connect(self.statusBar().showMessage)
+        job.signals.failed.connect(lambda message: self.statusBar().showMessage(f"Label not saved: {message}"))
 
     def current_timeline(self):
         """What Export writes: the selected clip's shot breakdown, else the project's last timeline."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
+from engine.affect.emotion import EmotionResult, emotion_job
 from engine.jobs import Job, scaled
 from engine.media import MediaInfo, probe
 from engine.shots import ShotList, shots_job
@@ -21,16 +22,24 @@ class Analysis:
     path: Path
     info: MediaInfo
     shots: ShotList
+    emotion: EmotionResult | None = None
     warnings: list[str] = field(default_factory=list)
 
 
 def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
-    """Probe, then shots; yields (fraction, message). Raises MediaError for unreadable files."""
+    """Probe, shots, then per-shot emotion; yields (fraction, message).
+
+    Raises:
+        MediaError: the file is unreadable or has no picture.
+    """
     path = Path(path)
     yield 0.0, f"probing {path.name}"
     info = probe(path)
     if info.video is None:
         from engine.media import MediaError
         raise MediaError(path, "no video stream")
-    shots = yield from scaled(shots_job(path, **shot_options), 0.02, 1.0)
-    return Analysis(path, info, shots, list(info.warnings) + list(shots.warnings))
+    shots = yield from scaled(shots_job(path, **shot_options), 0.02, 0.7)
+    shared = {k: v for k, v in shot_options.items() if k in ("cache", "device")}
+    emotion = yield from scaled(emotion_job(path, shots, info, **shared), 0.7, 1.0)
+    warnings = list(dict.fromkeys([*info.warnings, *shots.warnings, *emotion.warnings]))
+    return Analysis(path, info, shots, emotion, warnings)

@@ -73,6 +73,7 @@ def _print_progress(fraction: float, message: str) -> None:
 # imports its heavy dependencies only inside the command it runs, so `--help` stays instant.
 COMMAND_MODULES: tuple[str, ...] = (
     "engine.shots.commands",
+    "engine.affect.commands",
     "engine.timeline.commands",
     "engine.vfx.commands",
     "engine.script.commands",

@@ -45,3 +45,20 @@ def test_import_analyse_inspect_play_export(qtbot, window, media, tmp_path):
     root = etree.parse(str(written)).getroot()
     assert root.tag == "xmeml" and root.get("version") == "4"
     assert len(root.findall(".//video/track/clipitem")) == len(model.shots)
+
+
+def test_scored_shots_explain_themselves_and_take_a_label(qtbot, window, media):
+    clip = media / "sources" / "asl_book.mkv"
+    window.import_paths([clip])
+    qtbot.waitUntil(lambda: clip in window.analyses, timeout=180000)
+    model = window.timeline_model
+    qtbot.waitUntil(lambda: len(model.emotions) == len(model.shots) > 0, timeout=10000)
+    assert model.arousal is not None and len(model.arousal) == model.length
+    model.selected_shot = 0
+    assert window.inspector.fields["Emotion"].text().split(" ")[0] in (
+        "calm", "tender", "joyful", "tense", "suspense", "sad", "action")
+    assert "→" in window.inspector.fields["Why"].text()  # features named, with their push
+    window.inspector.label_choice.setCurrentText("tense")
+    window.inspector.relabel_button.click()
+    assert model.emotions[0].label == "tense"
+    qtbot.waitUntil(lambda: "label" in window.statusBar().currentMessage(), timeout=60000)

@@ -1,0 +1,1 @@
+"""Parts of the script tab (`desktop.script_tab.ScriptTab`): worker, preview, outline, footage."""
