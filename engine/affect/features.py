@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-import queue
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from os import PathLike
@@ -27,6 +24,7 @@ import numpy as np
 
 from engine.jobs import Job
 from engine.media import FrameReader, MediaError, iter_audio
+from engine.media.prefetch import prefetched
 
 from . import sound as snd
 from .motion import FLOW_WIDTH, FlowMeter, motion_peaks
@@ -295,7 +293,7 @@ def _picture_pass(path, shots, missing, fps, size, times, tracks, timings, warni
     with FrameReader(path, size=size, pix_fmt="bgr24") as reader:
         for a, b in ranges:
             meter = FlowMeter()  # a gap in the ranges is a cut for the flow
-            with _decoding(reader, a, b) as frames:
+            with prefetched(reader.frames(a, b), depth=16, name="affect-decode") as frames:
                 for frame in frames:
                     i = frame.index
                     decoded += 1
@@ -323,6 +321,8 @@ def _picture_pass(path, shots, missing, fps, size, times, tracks, timings, warni
                     done += 1
                     if done % 32 == 0:
                         yield 0.05 + 0.85 * done / max(total, 1), f"{path.name}: frame {done} of {total}"
+            if frames.error is not None:
+                reader.warnings.append(f"decoding stopped in frames {a}..{b - 1}: {frames.error}")
         warnings.extend(w for w in reader.warnings[len(reader.info.warnings):] if w not in warnings)
     if decoded == 0:
         raise MediaError(path, "no video frame could be decoded")
@@ -421,42 +421,3 @@ def _warnings_off():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         yield
-
-
-@contextlib.contextmanager
-def _decoding(reader: FrameReader, start: int, end: int) -> Iterator[Iterator]:
-    """Frames ``start <= i < end`` decoded in a thread (PyAV releases the GIL while decoding)."""
-    handoff: queue.Queue = queue.Queue(maxsize=16)
-    stop = threading.Event()
-    failure: list[BaseException] = []
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            with contextlib.suppress(queue.Full):
-                handoff.put(item, timeout=0.1)
-                return True
-        return False
-
-    def produce() -> None:
-        try:
-            for frame in reader.frames(start, end):
-                if not put(frame):
-                    return
-        except Exception as exc:  # noqa: BLE001 - keep what decoded, report the rest
-            failure.append(exc)
-        put(None)
-
-    worker = threading.Thread(target=produce, name="affect-decode", daemon=True)
-    worker.start()
-
-    def frames():
-        while (item := handoff.get()) is not None:
-            yield item
-
-    try:
-        yield frames()
-    finally:
-        stop.set()
-        worker.join()
-        if failure:
-            reader.warnings.append(f"decoding stopped in frames {start}..{end - 1}: {failure[0]}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import find_peaks, lfilter, lfilter_zi
+from scipy.signal import find_peaks, lfilter
 
 SAMPLE_RATE = 48000
 CHANNELS = 2

@@ -1,8 +1,6 @@
 """Shot detection jobs: decode (in a thread) -> pre-pass -> TransNetV2 -> typed transitions."""
 from __future__ import annotations
 
-import contextlib
-import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
@@ -13,6 +11,7 @@ import numpy as np
 
 from engine.jobs import Job, drive
 from engine.media import FrameReader, MediaError
+from engine.media.prefetch import prefetched
 
 from .boundaries import Thresholds, find_transitions
 from .network import INPUT_SIZE, pick_device, shared_network
@@ -93,7 +92,7 @@ def shots_job(path: str | PathLike[str], cache=_DEFAULT_CACHE, device: str | Non
         total = max(reader.info.video.frame_count or 0, 1)
         fps = Fraction(reader.info.video.frame_rate or 0)
         problems: list[str] = []
-        with _decoding(reader, problems) as batches:
+        with prefetched(_batches(reader, problems), depth=8, name="shots-decode") as batches:
             for batch in batches:
                 scorer.push(batch)
                 yield min(scorer.scored / total, 0.99), f"{path.name}: frame {scorer.scored} of {total}"
@@ -120,53 +119,25 @@ def _result(scorer: FrameScorer, fps: Fraction, warnings: list[str], thresholds:
                     transitions=transitions, single=single, many=many, warnings=warnings)
 
 
-@contextlib.contextmanager
-def _decoding(reader: FrameReader, problems: list[str]) -> Iterator[Iterator[np.ndarray]]:
-    """Decodes in its own thread so that decoding overlaps inference.
+def _batches(reader: FrameReader, problems: list[str]) -> Iterator[np.ndarray]:
+    """(k, 27, 48, 3) batches in frame order, for the prefetch thread.
 
-    Yields an iterator of (k, 27, 48, 3) batches in frame order. Frames the decoder
-    lost are replaced by the frame before, so frame numbers stay those of the file
-    and a gap never looks like a cut. A decode failure ends the batches and is
-    added to ``problems``.
+    Frames the decoder lost are replaced by the frame before, so frame numbers stay those
+    of the file and a gap never looks like a cut. A decode failure ends the batches and is
+    added to ``problems``; what decoded before it is kept.
     """
-    handoff: queue.Queue = queue.Queue(maxsize=8)
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            with contextlib.suppress(queue.Full):
-                handoff.put(item, timeout=0.1)
-                return True
-        return False
-
-    def produce() -> None:
-        batch: list[np.ndarray] = []
-        last, expected = None, 0
-        try:
-            for frame in reader.frames():
-                if frame.index > expected:
-                    batch.extend([frame.image if last is None else last] * (frame.index - expected))
-                batch.append(frame.image)
-                last, expected = frame.image, frame.index + 1
-                if len(batch) >= _BATCH:
-                    if not put(np.stack(batch)):
-                        return
-                    batch = []
-        except Exception as exc:  # noqa: BLE001 - whatever stops the decoder, keep what we have
-            problems.append(f"decoding stopped after frame {expected - 1}: {exc}")
-        if batch:
-            put(np.stack(batch))
-        put(None)
-
-    worker = threading.Thread(target=produce, name="shots-decode", daemon=True)
-    worker.start()
-
-    def batches() -> Iterator[np.ndarray]:
-        while (item := handoff.get()) is not None:
-            yield item
-
+    batch: list[np.ndarray] = []
+    last, expected = None, 0
     try:
-        yield batches()
-    finally:
-        stop.set()
-        worker.join()
+        for frame in reader.frames():
+            if frame.index > expected:
+                batch.extend([frame.image if last is None else last] * (frame.index - expected))
+            batch.append(frame.image)
+            last, expected = frame.image, frame.index + 1
+            if len(batch) >= _BATCH:
+                yield np.stack(batch)
+                batch = []
+    except Exception as exc:  # noqa: BLE001 - whatever stops the decoder, keep what we have
+        problems.append(f"decoding stopped after frame {expected - 1}: {exc}")
+    if batch:
+        yield np.stack(batch)

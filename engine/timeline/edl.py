@@ -247,7 +247,7 @@ def _build(events, rate, drop, title, unsupported) -> otio.schema.Timeline:
         src_len = event["src_out"] - event["src_in"]
         rec_len = event["rec_out"] - event["rec_in"]
         if src_len != rec_len:
-            unsupported.add(f"events whose source and record lengths differ (speed change or zero-length "
+            unsupported.add("events whose source and record lengths differ (speed change or zero-length "
                             "source): record length used")
         clip_name, file_path, markers, emotion = "", None, [], None
         for comment in event["comments"]:
