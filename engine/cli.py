@@ -75,6 +75,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.shots.commands",
     "engine.affect.commands",
     "engine.timeline.commands",
+    "engine.edit.commands",
     "engine.vfx.commands",
     "engine.script.commands",
 )

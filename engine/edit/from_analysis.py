@@ -1,0 +1,45 @@
+"""Proposal inputs from the engine's analysis: shots, their emotion and their sound."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from os import PathLike
+from pathlib import Path
+
+import opentimelineio as otio
+
+from engine.analysis import Analysis, analysis_job
+from engine.edit.inputs import AnalysedShot, from_shot_list
+from engine.jobs import Job, scaled
+
+
+def analysed_shots(analysis: Analysis, must_use: Iterable[int] = (),
+                   excluded: Iterable[int] = ()) -> list[AnalysedShot]:
+    """Every shot of an analysed file with its scores (neutral where emotion is missing)."""
+    emotions = [s.to_json() for s in analysis.emotion.shots] if analysis.emotion else None
+    return from_shot_list(analysis.path, analysis.shots, emotions, must_use=must_use,
+                          excluded=excluded, has_audio=bool(analysis.info.audio))
+
+
+def proposals_job(paths: Sequence[str | PathLike[str]], duration_s: float, arc: str = "rising",
+                  music: str | None = None, source_order: bool = True,
+                  alternatives: int = 3) -> Job[list[otio.schema.Timeline]]:
+    """Analyse (the cache makes this instant for analysed clips), then propose; the
+    alternatives come back as OTIO timelines with their explanation in metadata."""
+    from engine.edit.output import proposal_timeline
+    from engine.edit.proposals import propose
+
+    pool: list[AnalysedShot] = []
+    for i, path in enumerate(paths):
+        share = 0.8 / max(len(paths), 1)
+        analysis = yield from scaled(analysis_job(Path(path)), i * share, (i + 1) * share)
+        pool += analysed_shots(analysis)
+    yield 0.85, f"choosing cuts from {len(pool)} shots"
+    proposals = propose(pool, duration_s, arc, music=music, source_order=source_order,
+                        alternatives=alternatives)
+    timelines = []
+    for proposal in proposals:
+        timeline = proposal_timeline(proposal)
+        timeline.metadata.setdefault("moviola", {})["explanation"] = proposal.explanation()
+        timelines.append(timeline)
+    yield 1.0, f"{len(timelines)} proposals"
+    return timelines
