@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -735,7 +734,7 @@ class VfxTab(QWidget):
         if page == TRACK and self.track is not None:
             i = self.slider.value() - self.start
             if 0 <= i < len(self.track):
-                return f"{len(self.track_points[i])} points · {self.track.models[i]}"
+                return f"{len(self.track_points[i])} tracked points · {self.track.models[i]} fit"
         return ""
 
     # ======================================================================================
