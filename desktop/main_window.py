@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QTabWidget
 
 from desktop import workers
 from desktop.analysis_panel import AnalysisPanel
@@ -14,8 +14,11 @@ from desktop.export_dialog import ExportDialog
 from desktop.inspector import Inspector
 from desktop.media_bin import MediaBin
 from desktop.project_controller import ProjectController
+from desktop.proposals_panel import ProposalsPanel
+from desktop.script_tab import ScriptTab
 from desktop.timeline.model import ShotEmotion, TimelineModel
 from desktop.timeline.view import TimelineView
+from desktop.vfx_tab import VfxTab
 from desktop.viewer import Viewer
 from engine.analysis import Analysis
 from engine.media import MediaInfo
@@ -58,10 +61,21 @@ class MainWindow(QMainWindow):
         self.current: Path | None = None
         self._thumbnail_job: workers.Job | None = None
 
-        self.setCentralWidget(self.viewer)
+        self.proposals = ProposalsPanel(self.analysis.runner, lambda: list(self.analyses))
+        self.script = ScriptTab()
+        self.vfx = VfxTab()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.viewer, "Viewer")
+        self.tabs.addTab(self.script, "Script")
+        self.tabs.addTab(self.vfx, "VFX")
+        self.setCentralWidget(self.tabs)
         self.docks: dict[str, QDockWidget] = {}
         self._dock("Media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Proposals", self.proposals, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Inspector"], self.docks["Proposals"])
+        self.docks["Inspector"].raise_()
         self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("Analysis", self.analysis, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["Timeline"], self.docks["Analysis"])
@@ -81,6 +95,11 @@ class MainWindow(QMainWindow):
         self.bin.failed.connect(self._on_failed)
         self.analysis.analysed.connect(self._on_analysed)
         self.inspector.relabel_requested.connect(self._on_relabel)
+        self.proposals.proposals_ready.connect(self._on_proposals)
+        self.proposals.proposal_chosen.connect(self._on_proposal_chosen)
+        self.timeline_model.events.selected_shot.connect(self._on_shot_selected)
+        self.vfx.element_rendered.connect(self._on_element_rendered)
+        self.script.markers_ready.connect(self._on_script_markers)
         self.analysis.file_failed.connect(
             lambda path, message: self.statusBar().showMessage(f"Analysis failed: {message}"))
         self.viewer.playback.position_changed.connect(self._on_playback_position)
@@ -207,6 +226,10 @@ class MainWindow(QMainWindow):
                                    for i, s in enumerate(shots)})
             model.valence = analysis.emotion.curve.valence
             model.arousal = analysis.emotion.curve.arousal
+            self.script.set_footage(
+                [{"start": s.start_frame, "end": s.end_frame, "label": s.label, "valence": s.valence,
+                  "arousal": s.arousal, "faces": int(s.features.get("face_count", 0))} for s in shots],
+                analysis.info.video.frame_rate)
         middles = [(s.start_frame + s.end_frame) // 2 for s in analysis.shots.shots]
         if self._thumbnail_job is not None:
             self._thumbnail_job.cancel()
@@ -215,6 +238,59 @@ class MainWindow(QMainWindow):
             lambda thumbs, p=analysis.path: p == self.current and setattr(model, "thumbnails", thumbs))
         self._thumbnail_job = workers.start(job)
         self.timeline.zoom_to_fit()
+
+    # -- proposals, VFX, script --------------------------------------------------------------
+    def _on_proposals(self, timelines: list) -> None:
+        project = self.projects.project
+        names = {t.name for t in timelines}
+        project.timelines = [t for t in project.timelines if t.name not in names] + timelines
+        self.statusBar().showMessage(f"{len(timelines)} proposals added to the project")
+
+    def _on_proposal_chosen(self, timeline) -> None:
+        from engine.playback import Playlist
+
+        self.current = None  # the viewer now plays an edit, not a clip
+        self.timeline_model.proposal = timeline
+        self.tabs.setCurrentWidget(self.viewer)
+        self.viewer.play(Playlist.from_timeline(timeline))
+
+    def _on_shot_selected(self, index) -> None:
+        analysis = self.analyses.get(self.current)
+        if index is None or analysis is None or index >= len(analysis.shots.shots):
+            return
+        shot = analysis.shots.shots[index]
+        self.vfx.set_shot(analysis.path, analysis.info, shot.start_frame, shot.end_frame)
+
+    def _on_element_rendered(self, element: dict) -> None:
+        from engine.timeline import rates
+        from engine.vfx.placement import place_element
+
+        timeline = self._breakdown(Path(element["path"]))
+        if timeline is None:
+            self.statusBar().showMessage("Analyse the clip before adding elements to its timeline")
+            return
+        rate = self.analyses[Path(element["path"])].info.video.frame_rate
+        span = rates.time_range(element["start"], element["end"] - element["start"] + 1, rate)
+        try:
+            place_element(timeline, span, element["file"], metadata={"kind": element.get("kind")})
+        except ValueError as exc:
+            self.statusBar().showMessage(f"Not added: {exc}")
+            return
+        self.projects.project.timeline_edited()
+        self.statusBar().showMessage(f"Added {Path(element['file']).name} on V2 of “{timeline.name}”")
+
+    def _on_script_markers(self, markers) -> None:
+        timeline = self._breakdown(self.current) if self.current else None
+        if timeline is None:
+            self.statusBar().showMessage("Select an analysed clip to attach the script's beats to")
+            return
+        timeline.tracks.markers.extend(markers)
+        self.projects.project.timeline_edited()
+        self.statusBar().showMessage(f"{len(markers)} script beats attached to “{timeline.name}”")
+
+    def _breakdown(self, path: Path | None):
+        name = f"{path.stem} — shots" if path else None
+        return next((t for t in self.projects.project.timelines if t.name == name), None)
 
     def _on_relabel(self, index: int, label: str) -> None:
         analysis = self.analyses.get(self.current)
@@ -237,7 +313,8 @@ class MainWindow(QMainWindow):
         return timelines[-1] if timelines else None
 
     def export_dialog(self) -> None:
-        timeline = self.current_timeline()
+        timeline = self.timeline_model.proposal if self.current is None else self.current_timeline()
+        timeline = timeline or self.current_timeline()
         if timeline is None:
             self.statusBar().showMessage("Nothing to export yet: analyse a clip first")
             return
@@ -285,6 +362,8 @@ class MainWindow(QMainWindow):
         self._layout_settings().setValue("geometry", self.saveGeometry())
         self._layout_settings().setValue("state", self.saveState())
         self.viewer.playback.close()
+        self.script.shutdown()
+        self.vfx.shutdown()
         self.analysis.shutdown()
         event.accept()
 

@@ -17,10 +17,26 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
-from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-                               QProgressBar, QPushButton, QSpinBox, QSplitter, QTabWidget,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.script.footage_panel import FootagePanel
 from desktop.script.outline_panel import OutlinePanel
@@ -88,12 +104,13 @@ class VariantPane(QFrame):
         self.setObjectName("variantPane")
         self.index = index
         self.title = QLabel(f"<b>Variant {index + 1}</b>")
-        self.meta = QLabel("waiting…")
+        self.meta = QLabel("")
         self.meta.setObjectName("scriptMeta")
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setFont(_mono_font(9.5))
-        self.text.setPlaceholderText("Text appears here as the model writes it.")
+        self.text.setPlaceholderText("Generate variants: the text appears here as the model "
+                                     "writes it.")
         self.use_button = QPushButton("Use this")
         self.use_button.setToolTip("Put this variant into the document (as Fountain)")
         self.use_button.setEnabled(False)
@@ -143,6 +160,7 @@ class ScriptTab(QWidget):
         self._step_name = ""
         self.streamed: list[int] = []  # streamed pieces per variant in the current generation
         self._pending_message = ""
+        self._summary = ""
 
         self.banner = QLabel()
         self.banner.setObjectName("scriptBanner")
@@ -160,7 +178,7 @@ class ScriptTab(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([430, 1170])
+        split.setSizes([470, 1130])
         split.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)
@@ -410,6 +428,8 @@ class ScriptTab(QWidget):
             self.show_error(str(exc))
             return
         self._make_panes(params.variants)
+        for pane in self.panes:
+            pane.meta.setText("waiting…")
         self.result = None
         self.streamed = [0] * params.variants
         task = self._start(stream_work(prompt, params), self._on_generated,
@@ -441,7 +461,8 @@ class ScriptTab(QWidget):
         self._set_document(normalise(text))
         for pane in self.panes:
             pane.set_accepted(pane.index == index)
-        self.status.setText(f"Variant {index + 1} is in the document.")
+        self.status.setText(f"Variant {index + 1} is in the document (Ctrl+Z there undoes it). "
+                            f"{self._summary}")
 
     def prompt_from_document(self) -> None:
         """The end of the document (from a paragraph start) as the prompt."""
@@ -554,7 +575,7 @@ class ScriptTab(QWidget):
     def refresh_preview(self) -> None:
         try:
             self.preview.show_screenplay(self.screenplay())
-        except Exception as exc:  # noqa: BLE001 - a preview must never take the tab down
+        except Exception as exc:
             log.exception("preview failed")
             self.show_error(f"Preview failed: {one_line(exc)}")
 
@@ -651,8 +672,9 @@ class ScriptTab(QWidget):
                 pane.meta.setText("not generated (stopped)")
         speed = sum(result.tokens) / result.seconds if result.seconds else 0
         what = "Stopped" if result.cancelled else "Done"
-        self.status.setText(f"{what}: {len(result.variants)} variant(s), {sum(result.tokens)} tokens "
-                            f"in {result.seconds:.1f} s ({speed:.0f} tokens/s). Seed {result.params.seed}.")
+        self._summary = (f"{len(result.variants)} variant(s), {sum(result.tokens)} tokens in "
+                         f"{result.seconds:.1f} s ({speed:.0f} tokens/s), seed {result.params.seed}.")
+        self.status.setText(f"{what}: {self._summary}")
         self.progress.setValue(1000 if not result.cancelled else self.progress.value())
 
     def _on_step(self, story) -> None:
@@ -662,7 +684,7 @@ class ScriptTab(QWidget):
         if name == "drafts":
             from engine.script import write
 
-            self._set_document(write(story.screenplay()))
+            self._set_document(write(story.screenplay()), at_start=True)
             self.status.setText(f"Drafted {len(story.scenes)} scenes into the document.")
         else:
             self.status.setText(f"Outline: {name} done — edit it, then take the next step.")
@@ -690,14 +712,17 @@ class ScriptTab(QWidget):
         self._idle()
         self.status.setText("Stopped.")
 
-    def _set_document(self, text: str) -> None:
+    def _set_document(self, text: str, at_start: bool = False) -> None:
         """Replace the document through the cursor, so Ctrl+Z brings the old text back."""
         cursor = self.document.textCursor()
         cursor.beginEditBlock()
         cursor.select(QTextCursor.SelectionType.Document)
         cursor.insertText(text)
         cursor.endEditBlock()
+        if at_start:
+            cursor.movePosition(QTextCursor.MoveOperation.Start)
         self.document.setTextCursor(cursor)
+        self.document.ensureCursorVisible()
         self.refresh_preview()
 
     def _browse_model(self) -> None:

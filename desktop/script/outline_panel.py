@@ -3,7 +3,8 @@
 Every field is the writer's to edit; a step button asks the model for one level and the
 step reads what the fields hold *now*, so the writer's edits steer the next step. Lists are
 plain text, one item a line (`NAME: description`, `Act 1 · Setup: description`,
-`INT. PLACE: description`); scenes are a table. This widget only holds and parses the
+`INT. PLACE: description`); scenes are blocks (heading, `Beat: … · Cast: …`, summary)
+separated by blank lines, marked ✓ once drafted. This widget only holds and parses the
 fields: the tab runs the steps off the GUI thread and calls `set_story` with the result.
 """
 from __future__ import annotations
@@ -11,9 +12,18 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
-                               QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.script.story import STRUCTURES, Beat, Character, Location, Scene, Story
 
@@ -23,12 +33,11 @@ STEPS = {
     "characters": ("Characters ▸", "Suggest characters; yours are kept, up to four in all."),
     "beats": ("Beats ▸", "Write a beat per slot of the structure; beats you filled are kept."),
     "locations": ("Locations ▸", "Suggest places; yours are kept, up to three in all."),
-    "scenes": ("Plan scenes ▸", "One scene per beat, using your locations and characters "
-                                "(replaces the scene list)."),
-    "drafts": ("Draft scenes ▸", "Write every scene without a draft, then put the whole "
-                                 "screenplay in the document."),
+    "scenes": ("Plan scenes ▸", ("One scene per beat, using your locations and characters "
+                                 "(replaces the scene list).")),
+    "drafts": ("Draft scenes ▸", ("Write every scene not yet drafted (✓), then put the whole "
+                                  "screenplay in the document (Ctrl+Z there undoes it).")),
 }
-SCENE_COLUMNS = ("Heading", "Beat", "Summary", "Cast")
 _BEAT_LINE = re.compile(r"^\s*act\s*(\d+)\s*[·.,:\-–—|]?\s*(.*?)\s*:\s*(.*)$", re.IGNORECASE)
 
 
@@ -74,11 +83,50 @@ def parse_beats(text: str) -> list[Beat]:
     return beats
 
 
-def _list_editor(placeholder: str, lines: int) -> QPlainTextEdit:
+def scenes_text(scenes: list[Scene]) -> str:
+    blocks = []
+    for scene in scenes:
+        mark = "✓ " if scene.draft.strip() else ""
+        facts = [f"Beat: {scene.beat}"] if scene.beat else []
+        if scene.characters:
+            facts.append(f"Cast: {', '.join(scene.characters)}")
+        blocks.append("\n".join([mark + scene.heading] + ([" · ".join(facts)] if facts else [])
+                                + ([scene.summary] if scene.summary else [])))
+    return "\n\n".join(blocks)
+
+
+def parse_scenes(text: str, drafts: dict[str, str] | None = None) -> list[Scene]:
+    """Blocks of heading / `Beat: … · Cast: …` / summary; a draft is kept while its heading is."""
+    drafts = drafts or {}
+    scenes = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        heading = lines[0].removeprefix("✓").strip()
+        beat, cast, summary = "", [], []
+        for line in lines[1:]:
+            if re.match(r"^(beat|cast)\s*:", line, re.IGNORECASE):
+                for part in re.split(r"\s*[·|]\s*", line):
+                    key, _, value = part.partition(":")
+                    if key.strip().lower() == "beat":
+                        beat = value.strip()
+                    elif key.strip().lower() == "cast":
+                        cast = [n.strip().upper() for n in value.split(",") if n.strip()]
+            else:
+                summary.append(line)
+        scenes.append(Scene(heading, beat, " ".join(summary), cast, drafts.get(heading, "")))
+    return scenes
+
+
+def _list_editor(placeholder: str, lines: int, most: int) -> QPlainTextEdit:
+    """A list field `lines` tall, growing to `most` lines when there is room."""
     editor = QPlainTextEdit()
     editor.setPlaceholderText(placeholder)
     editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-    editor.setMinimumHeight(editor.fontMetrics().lineSpacing() * lines + 12)
+    spacing = editor.fontMetrics().lineSpacing()
+    editor.setMinimumHeight(spacing * lines + 12)
+    editor.setMaximumHeight(spacing * most + 12)
     return editor
 
 
@@ -99,22 +147,12 @@ class OutlinePanel(QWidget):
             self.structure.addItem(f"{name.replace('-', ' ').title()} ({len(beats)} beats)", name)
         self.title = QLineEdit()
         self.title.setPlaceholderText("Title")
-        self.characters = _list_editor("NAME: who they are — one per line", 3)
-        self.beats = _list_editor("Act 1 · Setup: what happens — one beat per line", 5)
-        self.locations = _list_editor("INT. PLACE: what it looks like — one per line", 3)
-        self.scenes = QTableWidget(0, len(SCENE_COLUMNS))
-        self.scenes.setHorizontalHeaderLabels(SCENE_COLUMNS)
-        self.scenes.verticalHeader().setVisible(False)
-        self.scenes.setWordWrap(True)
-        self.scenes.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.scenes.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.scenes.setColumnWidth(0, 170)
-        self.scenes.setColumnWidth(1, 90)
-        self.scenes.setColumnWidth(3, 90)
-        self.scenes.setMinimumHeight(150)
-        self._drafts: list[str] = []  # per scene row, Fountain
+        self.characters = _list_editor("NAME: who they are — one per line", 3, 5)
+        self.beats = _list_editor("Act 1 · Setup: what happens — one beat per line", 6, 12)
+        self.locations = _list_editor("INT. PLACE: what it looks like — one per line", 3, 4)
+        self.scenes = _list_editor("INT. PLACE - DAY\nBeat: Setup · Cast: NAME, NAME\nWhat happens."
+                                   "\n\n(one block per scene, blank line between)", 8, 40)
+        self._drafts: dict[str, str] = {}  # scene heading → its Fountain draft
 
         self.buttons: dict[str, QPushButton] = {}
         for name, (text, tip) in STEPS.items():
@@ -149,6 +187,7 @@ class OutlinePanel(QWidget):
         column.addLayout(form)
         column.addLayout(scene_buttons)
         column.addWidget(self.scenes, 1)
+        column.addStretch(0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -157,10 +196,9 @@ class OutlinePanel(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
 
-        for editor in (self.logline, self.characters, self.beats, self.locations):
+        for editor in (self.logline, self.characters, self.beats, self.locations, self.scenes):
             editor.textChanged.connect(self.changed)
         self.title.textChanged.connect(self.changed)
-        self.scenes.itemChanged.connect(self.changed)
 
     @staticmethod
     def _with_button(button: QPushButton) -> QWidget:
@@ -174,14 +212,7 @@ class OutlinePanel(QWidget):
     def story(self) -> Story:
         """The fields as a `Story`, with the writer's edits."""
         structure = self.structure.currentData()
-        scenes = []
-        for row in range(self.scenes.rowCount()):
-            heading, beat, summary, cast = (self._cell(row, c) for c in range(len(SCENE_COLUMNS)))
-            if not heading.strip():
-                continue
-            scenes.append(Scene(heading.strip(), beat.strip(), summary.strip(),
-                                [n.strip().upper() for n in cast.split(",") if n.strip()],
-                                self._drafts[row] if row < len(self._drafts) else ""))
+        scenes = parse_scenes(self.scenes.toPlainText(), self._drafts)
         return Story(logline=self.logline.toPlainText().strip(), structure=structure,
                      title=self.title.text().strip(),
                      characters=[Character(n.upper(), d) for n, d in parse_named(self.characters.toPlainText()) if n],
@@ -200,27 +231,10 @@ class OutlinePanel(QWidget):
         self.characters.setPlainText(characters_text(story.characters))
         self.beats.setPlainText(beats_text(story.beats))
         self.locations.setPlainText(locations_text(story.locations))
-        self.scenes.blockSignals(True)
-        self.scenes.setRowCount(len(story.scenes))
-        self._drafts = []
-        for row, scene in enumerate(story.scenes):
-            values = (scene.heading, scene.beat, scene.summary, ", ".join(scene.characters))
-            for col, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value)
-                self.scenes.setItem(row, col, item)
-            if scene.draft.strip():
-                self.scenes.item(row, 0).setText("✓ " + scene.heading)
-            self._drafts.append(scene.draft)
-        self.scenes.blockSignals(False)
-        self.scenes.resizeRowsToContents()
+        self._drafts = {s.heading: s.draft for s in story.scenes if s.draft.strip()}
+        self.scenes.setPlainText(scenes_text(story.scenes))
         self.changed.emit()
 
     def set_enabled_steps(self, enabled: bool) -> None:
         for button in self.buttons.values():
             button.setEnabled(enabled)
-
-    def _cell(self, row: int, column: int) -> str:
-        item = self.scenes.item(row, column)
-        text = item.text() if item is not None else ""
-        return text.removeprefix("✓ ") if column == 0 else text

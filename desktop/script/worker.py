@@ -79,7 +79,7 @@ class ScriptTask(QRunnable):
             result = self.work(self)
         except Cancelled:
             self.signals.cancelled.emit()
-        except Exception as exc:  # noqa: BLE001 - the tab shows one line, the log keeps the rest
+        except Exception as exc:
             log.exception("script generation failed")
             self.signals.failed.emit(one_line(exc))
         else:

@@ -43,3 +43,9 @@ def proposals_job(paths: Sequence[str | PathLike[str]], duration_s: float, arc: 
         timelines.append(timeline)
     yield 1.0, f"{len(timelines)} proposals"
     return timelines
+
+
+def proposals_json_job(*args, **kwargs) -> Job[list[str]]:
+    """`proposals_job` for a worker process: OTIO objects do not pickle, their JSON does."""
+    timelines = yield from proposals_job(*args, **kwargs)
+    return [otio.adapters.write_to_string(t, "otio_json") for t in timelines]

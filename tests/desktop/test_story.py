@@ -62,3 +62,23 @@ def test_scored_shots_explain_themselves_and_take_a_label(qtbot, window, media):
     window.inspector.relabel_button.click()
     assert model.emotions[0].label == "tense"
     qtbot.waitUntil(lambda: "label" in window.statusBar().currentMessage(), timeout=60000)
+
+
+def test_propose_play_and_export_an_edit(qtbot, window, media, tmp_path):
+    clips = [media / "sources" / "tears_of_steel_0500.mp4", media / "sources" / "asl_book.mkv"]
+    window.import_paths(clips)
+    qtbot.waitUntil(lambda: all(c in window.analyses for c in clips), timeout=240000)
+    window.proposals.duration.setValue(6)
+    window.proposals.arc.setCurrentText("rising")
+    window.proposals.generate_button.click()
+    qtbot.waitUntil(lambda: len(window.proposals.timelines) == 3, timeout=120000)
+    chosen = window.proposals.timelines[0]
+    assert window.timeline_model.proposal is chosen
+    assert chosen in list(window.projects.project.timelines)
+    playlist = window.viewer.playback.playlist
+    assert playlist.length == round(chosen.video_tracks()[0].duration().to_seconds() * float(playlist.rate))
+    assert {s.path for s in playlist.segments} <= set(clips)
+    dialog = ExportDialog(chosen, tmp_path, window)
+    dialog.format.setCurrentIndex(dialog.format.findData("resolve"))
+    written = dialog.export()
+    assert etree.parse(str(written)).getroot().tag == "fcpxml"

@@ -1,0 +1,92 @@
+"""Proposals: ask for an edit (length, arc), get three alternatives, play or keep one."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QProgressBar, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from engine.edit.arcs import ARCS
+
+
+class ProposalsPanel(QWidget):
+    """Generates in the analysis worker process; emits `proposal_chosen(timeline)`."""
+
+    proposals_ready = Signal(list)
+    proposal_chosen = Signal(object)
+
+    def __init__(self, runner, clips, parent=None) -> None:
+        """`runner` is the app's ProcessRunner; `clips()` returns the analysed clips to use."""
+        super().__init__(parent)
+        self.runner, self.clips = runner, clips
+        self.duration = QDoubleSpinBox()
+        self.duration.setRange(2, 3600)
+        self.duration.setValue(20)
+        self.duration.setSuffix(" s")
+        self.arc = QComboBox()
+        self.arc.addItems(list(ARCS))
+        self.generate_button = QPushButton("Propose edits")
+        self.generate_button.clicked.connect(self.generate)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.list = QListWidget()
+        self.list.currentItemChanged.connect(self._on_current)
+        self.explanation = QLabel("Analyse footage, then ask for an edit of a length and an arc.")
+        self.explanation.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Length", self.duration)
+        form.addRow("Arc", self.arc)
+        row = QHBoxLayout()
+        row.addWidget(self.generate_button)
+        row.addWidget(self.progress, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(row)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.explanation)
+        self.timelines: list = []
+        self._job = None
+
+    def generate(self) -> None:
+        clips: list[Path] = self.clips()
+        if not clips:
+            self.explanation.setText("No analysed clips yet: import footage and wait for its analysis.")
+            return
+        self.generate_button.setEnabled(False)
+        self.progress.setValue(0)
+        self._job = self.runner.submit("engine.edit.from_analysis:proposals_json_job", clips,
+                                       self.duration.value(), self.arc.currentText())
+        self._job.signals.progress.connect(lambda f, m: (self.progress.setValue(int(f * 1000)),
+                                                         self.explanation.setText(m)))
+        self._job.signals.finished.connect(self._on_ready)
+        self._job.signals.failed.connect(self._on_failed)
+        self._job.signals.cancelled.connect(lambda: self.generate_button.setEnabled(True))
+
+    def _on_ready(self, documents: list[str]) -> None:
+        import opentimelineio as otio
+
+        timelines = [otio.adapters.read_from_string(d, "otio_json") for d in documents]
+        self.generate_button.setEnabled(True)
+        self.progress.setValue(1000)
+        self.timelines = timelines
+        self.list.clear()
+        for i, timeline in enumerate(timelines):
+            seconds = timeline.duration().to_seconds()
+            item = QListWidgetItem(f"{i + 1}. {timeline.name} — {seconds:.1f} s")
+            self.list.addItem(item)
+        self.proposals_ready.emit(timelines)
+        if timelines:
+            self.list.setCurrentRow(0)
+
+    def _on_failed(self, message: str) -> None:
+        self.generate_button.setEnabled(True)
+        self.explanation.setText(f"Could not propose: {message}")
+
+    def _on_current(self, item, _previous=None) -> None:
+        row = self.list.row(item) if item is not None else -1
+        if 0 <= row < len(self.timelines):
+            timeline = self.timelines[row]
+            self.explanation.setText(str(timeline.metadata.get("moviola", {}).get("explanation", "")))
+            self.proposal_chosen.emit(timeline)
