@@ -29,6 +29,9 @@ class ProposalsPanel(QWidget):
         self.arc.addItems(list(ARCS))
         self.generate_button = QPushButton("Propose edits")
         self.generate_button.clicked.connect(self.generate)
+        self.accept_button = QPushButton("Keep this edit (teach my taste)")
+        self.accept_button.setEnabled(False)
+        self.accept_button.clicked.connect(self.accept_current)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.list = QListWidget()
@@ -45,6 +48,7 @@ class ProposalsPanel(QWidget):
         layout.addLayout(form)
         layout.addLayout(row)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.accept_button)
         layout.addWidget(self.explanation)
         self.timelines: list = []
         self._job = None
@@ -84,8 +88,23 @@ class ProposalsPanel(QWidget):
         self.generate_button.setEnabled(True)
         self.explanation.setText(f"Could not propose: {message}")
 
+    def accept_current(self) -> None:
+        """The editor keeps the selected proposal: its ranges become positive examples."""
+        import opentimelineio as otio
+
+        row = self.list.currentRow()
+        if not 0 <= row < len(self.timelines):
+            return
+        document = otio.adapters.write_to_string(self.timelines[row], "otio_json")
+        job = self.runner.submit("engine.edit.from_analysis:learn_from_timeline_job", document,
+                                 self.clips())
+        job.signals.finished.connect(self.explanation.setText)
+        job.signals.failed.connect(lambda m: self.explanation.setText(f"Not learned: {m}"))
+        self.accept_button.setEnabled(False)
+
     def _on_current(self, item, _previous=None) -> None:
         row = self.list.row(item) if item is not None else -1
+        self.accept_button.setEnabled(0 <= row < len(self.timelines))
         if 0 <= row < len(self.timelines):
             timeline = self.timelines[row]
             self.explanation.setText(str(timeline.metadata.get("moviola", {}).get("explanation", "")))

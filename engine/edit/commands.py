@@ -33,6 +33,14 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", required=True, help="cut.otio, cut.xml, cut.fcpxml or cut.edl")
     p.set_defaults(func=_cmd_propose)
 
+    p = subparsers.add_parser("taste", help="what the learned taste model knows; teach or reset it")
+    p.add_argument("--learn", metavar="TIMELINE",
+                   help="a finished edit (Premiere/FCP XML, FCPXML, EDL, .otio) of the FILEs' footage")
+    p.add_argument("files", nargs="*", metavar="FILE", help="the footage the edit used")
+    p.add_argument("--reset", action="store_true", help="forget everything learned")
+    p.add_argument("--taste", metavar="DIR", help="model folder (default: the user's)")
+    p.set_defaults(func=_cmd_taste)
+
 
 def _cmd_propose(args: argparse.Namespace) -> int:
     from engine.edit.arcs import get_arc
@@ -143,3 +151,32 @@ def _taste(args: argparse.Namespace):
 
     model = PreferenceModel(Path(args.taste) if args.taste else config_dir() / "taste")
     return model if model.trained else None
+
+
+def _cmd_taste(args: argparse.Namespace) -> int:
+    from engine.edit.from_analysis import learn_from_timeline_job, taste_folder
+    from engine.edit.preference import PreferenceModel
+    from engine.jobs import drive
+    from engine.media import MediaError
+    from engine.timeline.errors import InterchangeError
+    from engine.timeline.importers import import_timeline
+
+    folder = Path(args.taste) if args.taste else taste_folder()
+    model = PreferenceModel(folder)
+    if args.reset:
+        model.reset()
+        print(f"taste model reset ({folder})")
+        return 0
+    if args.learn:
+        if not args.files:
+            return _fail("--learn needs the footage FILEs the edit used")
+        try:
+            result = import_timeline(args.learn, search_paths=[Path(f).parent for f in args.files])
+            import opentimelineio as otio
+            document = otio.adapters.write_to_string(result.timelines[0], "otio_json")
+            print(drive(learn_from_timeline_job(document, args.files, folder)))
+        except (InterchangeError, MediaError, OSError, ValueError, IndexError) as exc:
+            return _fail(f"{args.learn}: {exc}")
+        return 0
+    print(f"{model.report()} ({folder})")
+    return 0

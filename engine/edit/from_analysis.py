@@ -49,3 +49,29 @@ def proposals_json_job(*args, **kwargs) -> Job[list[str]]:
     """`proposals_job` for a worker process: OTIO objects do not pickle, their JSON does."""
     timelines = yield from proposals_job(*args, **kwargs)
     return [otio.adapters.write_to_string(t, "otio_json") for t in timelines]
+
+
+def taste_folder() -> Path:
+    """Where the editor's taste model lives (per user)."""
+    from engine.project.paths import config_dir
+
+    return config_dir() / "taste"
+
+
+def learn_from_timeline_job(timeline_json: str, paths: Sequence[str | PathLike[str]],
+                            folder: str | PathLike[str] | None = None) -> Job[str]:
+    """Learn from an edit the editor kept (an accepted proposal or a finished timeline of the
+    same footage): kept ranges rank above shots left out. Returns a one-line report."""
+    from engine.edit.preference import PreferenceModel
+
+    timeline = otio.adapters.read_from_string(timeline_json, "otio_json")
+    pool: list[AnalysedShot] = []
+    for i, path in enumerate(paths):
+        share = 0.8 / max(len(paths), 1)
+        analysis = yield from scaled(analysis_job(Path(path)), i * share, (i + 1) * share)
+        pool += analysed_shots(analysis)
+    yield 0.85, "learning your taste"
+    model = PreferenceModel(Path(folder) if folder else taste_folder())
+    added = model.add_finished_timeline(timeline, pool)
+    report = model.train()
+    return f"learned from {added} ranges; {report}"
