@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
             ("&Open Project…", QKeySequence.StandardKey.Open, lambda: self.projects.open()),
             ("&Save Project", QKeySequence.StandardKey.Save, self.projects.save),
             ("Save Project &As…", QKeySequence.StandardKey.SaveAs, lambda: self.projects.save_as()),
+            ("Open &Recent", None, None),
             (None, None, None),
             ("&Import Files…", "Ctrl+I", self.import_files_dialog),
             ("Import &Folder…", "Ctrl+Shift+I", self.import_folder_dialog),
@@ -129,6 +130,10 @@ class MainWindow(QMainWindow):
         ):
             if text is None:
                 file_menu.addSeparator()
+                continue
+            if slot is None:
+                self.recent_menu = file_menu.addMenu(text)
+                self.recent_menu.aboutToShow.connect(self._fill_recent)
                 continue
             action = QAction(text, self)
             action.setShortcut(QKeySequence(shortcut))
@@ -170,6 +175,13 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.projects.recent():
+            self.recent_menu.addAction(path.name, lambda p=path: self.projects.open(p)).setToolTip(str(path))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
 
     # -- importing ---------------------------------------------------------------------------
     def import_paths(self, paths) -> None:
@@ -249,10 +261,22 @@ class MainWindow(QMainWindow):
     def _on_proposal_chosen(self, timeline) -> None:
         from engine.playback import Playlist
 
+        from engine.playback.waveform import frame_peaks
+
         self.current = None  # the viewer now plays an edit, not a clip
-        self.timeline_model.proposal = timeline
+        playlist = Playlist.from_timeline(timeline)
+        model = self.timeline_model
+        model.rate, model.length = playlist.rate, playlist.length
+        model.shots, model.transitions, model.emotions = [], [], {}
+        model.valence = model.arousal = None
+        model.proposal, model.waveforms = timeline, {}
+        self.timeline.zoom_to_fit()
         self.tabs.setCurrentWidget(self.viewer)
-        self.viewer.play(Playlist.from_timeline(timeline))
+        self.viewer.play(playlist)
+        job = workers.Job(frame_peaks, playlist)  # the A1 envelope, decoded off the GUI thread
+        job.signals.finished.connect(
+            lambda peaks, t=timeline: model.proposal is t and setattr(model, "waveforms", {"A1": peaks}))
+        workers.start(job)
 
     def _on_shot_selected(self, index) -> None:
         analysis = self.analyses.get(self.current)
@@ -367,7 +391,7 @@ class MainWindow(QMainWindow):
         self.analysis.shutdown()
         event.accept()
 
-    def _layout_settings(self) -> QSettings:
+    def _layout_settings(self) -> QSettings:  # the same file the recent-projects list uses
         return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
     def _restore_layout(self) -> None:

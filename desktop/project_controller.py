@@ -5,14 +5,16 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from engine.project import Autosaver, Project, ProjectError
+from engine.project.paths import config_dir
 
 log = logging.getLogger(__name__)
 FILTER = "Moviola project (*.moviola)"
-AUTOSAVE_CHECK_MS = 5_000  # cheap: the Autosaver writes only when dirty and its interval passed
+AUTOSAVE_CHECK_MS = 5_000
+RECENT_KEPT = 8  # cheap: the Autosaver writes only when dirty and its interval passed
 
 Ask = Callable[[str, str, QMessageBox.StandardButton], QMessageBox.StandardButton]
 
@@ -72,6 +74,7 @@ class ProjectController(QObject):
             self.message.emit(f"Could not open {exc}")
             return False
         self._set_project(project)
+        self._remember(path)
         missing = project.link_report.missing
         tail = f" — {len(missing)} clip(s) offline" if missing else ""
         self.message.emit(f"Opened {path.name}{' (recovered autosave)' if prefer_autosave else ''}{tail}")
@@ -127,6 +130,16 @@ class ProjectController(QObject):
             return True
         return False
 
+    def recent(self) -> list[Path]:
+        """Projects opened or saved lately, newest first, that still exist."""
+        stored = _settings().value("recent", []) or []
+        stored = [stored] if isinstance(stored, str) else stored
+        return [Path(p) for p in stored if Path(p).is_file()]
+
+    def _remember(self, path: Path) -> None:
+        paths = [str(path)] + [str(p) for p in self.recent() if p != path]
+        _settings().setValue("recent", paths[:RECENT_KEPT])
+
     # -- internals ---------------------------------------------------------------------------
     def _save_to(self, path: Path) -> bool:
         try:
@@ -134,6 +147,7 @@ class ProjectController(QObject):
         except ProjectError as exc:
             self.message.emit(f"Could not save {exc}")
             return False
+        self._remember(saved)
         self.message.emit(f"Saved {saved}")
         return True
 
@@ -145,3 +159,7 @@ class ProjectController(QObject):
     def _autosave_tick(self) -> None:
         if self.autosaver.maybe_autosave() is None and self.autosaver.last_error is not None:
             self.message.emit(f"Autosave failed: {self.autosaver.last_error}")
+
+
+def _settings() -> QSettings:
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)

@@ -97,6 +97,9 @@ def test_project_save_reopen_and_offline_media(qtbot, window, media, tmp_path):
     project_file = tmp_path / "cut.moviola"
     assert window.projects.save_as(project_file)
     assert window.windowTitle().startswith("cut.moviola —")
+    assert window.projects.recent()[0] == project_file
+    window._fill_recent()
+    assert [a.text() for a in window.recent_menu.actions()][0] == "cut.moviola"
 
     clip.unlink()  # the footage goes missing: the project still opens, the clip shows offline
     assert window.projects.open(project_file)

@@ -78,6 +78,8 @@ def test_propose_play_and_export_an_edit(qtbot, window, media, tmp_path):
     playlist = window.viewer.playback.playlist
     assert playlist.length == round(chosen.video_tracks()[0].duration().to_seconds() * float(playlist.rate))
     assert {s.path for s in playlist.segments} <= set(clips)
+    qtbot.waitUntil(lambda: "A1" in window.timeline_model.waveforms, timeout=30000)
+    assert len(window.timeline_model.waveforms["A1"]) == playlist.length
     dialog = ExportDialog(chosen, tmp_path, window)
     dialog.format.setCurrentIndex(dialog.format.findData("resolve"))
     written = dialog.export()
