@@ -6,7 +6,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPus
                                QVBoxLayout, QWidget)
 
 from desktop.images import pixmap_from_rgb
-from desktop.timeline.model import ShotEmotion, TimelineModel, timecode
+from desktop.timeline.model import TimelineModel, timecode
 from engine.affect.labels import LABELS
 
 FEATURES_SHOWN = 8
@@ -102,7 +102,5 @@ class Inspector(QWidget):
         old = self.model.emotions.get(index)
         if index is None or old is None:
             return
-        label = self.label_choice.currentText()
-        # the editor's word is certain; the engine learns from it in the background
-        self.model.update_emotions({index: ShotEmotion(label, old.valence, old.arousal, 1.0)})
-        self.relabel_requested.emit(index, label)
+        # the window applies it (undoably) and the engine learns from it in the background
+        self.relabel_requested.emit(index, self.label_choice.currentText())

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QTabWidget
 
 from desktop import workers
@@ -18,6 +18,7 @@ from desktop.proposals_panel import ProposalsPanel
 from desktop.script_tab import ScriptTab
 from desktop.timeline.model import ShotEmotion, TimelineModel
 from desktop.timeline.view import TimelineView
+from desktop.undo import EditTimelines, RelabelShot
 from desktop.vfx_tab import VfxTab
 from desktop.viewer import Viewer
 from engine.analysis import Analysis
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["Timeline"]], [300], Qt.Orientation.Vertical)
 
+        self.undo_stack = QUndoStack(self)
         self.projects = ProjectController(self)
         self.projects.changed.connect(self._on_project_changed)
         self.projects.message.connect(self.statusBar().showMessage)
@@ -140,6 +142,13 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             file_menu.addAction(action)
         file_menu.addSeparator()
+        edit_menu = self.menuBar().addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Shift+Z")])
+        edit_menu.addAction(undo)
+        edit_menu.addAction(redo)
         self._build_playback_menu()
         analysis_menu = self.menuBar().addMenu("&Analysis")
         action = QAction("Analyse &Selected Clips", self)
@@ -255,7 +264,10 @@ class MainWindow(QMainWindow):
     def _on_proposals(self, timelines: list) -> None:
         project = self.projects.project
         names = {t.name for t in timelines}
-        project.timelines = [t for t in project.timelines if t.name not in names] + timelines
+
+        def add() -> None:
+            project.timelines = [t for t in project.timelines if t.name not in names] + timelines
+        self.undo_stack.push(EditTimelines(project, "Add proposals", add))
         self.statusBar().showMessage(f"{len(timelines)} proposals added to the project")
 
     def _on_proposal_chosen(self, timeline) -> None:
@@ -295,12 +307,19 @@ class MainWindow(QMainWindow):
             return
         rate = self.analyses[Path(element["path"])].info.video.frame_rate
         span = rates.time_range(element["start"], element["end"] - element["start"] + 1, rate)
-        try:
-            place_element(timeline, span, element["file"], metadata={"kind": element.get("kind")})
-        except ValueError as exc:
-            self.statusBar().showMessage(f"Not added: {exc}")
+        errors: list[str] = []
+
+        def place() -> None:
+            try:
+                place_element(self._breakdown(Path(element["path"])), span, element["file"],
+                              metadata={"kind": element.get("kind")})
+            except ValueError as exc:
+                errors.append(str(exc))
+        self.undo_stack.push(EditTimelines(self.projects.project, "Add VFX element", place))
+        if errors:
+            self.undo_stack.undo()
+            self.statusBar().showMessage(f"Not added: {errors[0]}")
             return
-        self.projects.project.timeline_edited()
         self.statusBar().showMessage(f"Added {Path(element['file']).name} on V2 of “{timeline.name}”")
 
     def _on_script_markers(self, markers) -> None:
@@ -308,8 +327,9 @@ class MainWindow(QMainWindow):
         if timeline is None:
             self.statusBar().showMessage("Select an analysed clip to attach the script's beats to")
             return
-        timeline.tracks.markers.extend(markers)
-        self.projects.project.timeline_edited()
+        path = self.current
+        self.undo_stack.push(EditTimelines(self.projects.project, "Attach script beats",
+                                           lambda: self._breakdown(path).tracks.markers.extend(markers)))
         self.statusBar().showMessage(f"{len(markers)} script beats attached to “{timeline.name}”")
 
     def _breakdown(self, path: Path | None):
@@ -317,6 +337,7 @@ class MainWindow(QMainWindow):
         return next((t for t in self.projects.project.timelines if t.name == name), None)
 
     def _on_relabel(self, index: int, label: str) -> None:
+        self.undo_stack.push(RelabelShot(self.timeline_model, index, label))
         analysis = self.analyses.get(self.current)
         if analysis is None or analysis.emotion is None:
             return
@@ -366,6 +387,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_project_changed(self, project) -> None:
+        self.undo_stack.clear()  # edits of the previous project cannot be undone into this one
         self.bin.clear_clips()
         self.viewer.clear()
         self._watch(project)

@@ -61,6 +61,11 @@ def test_scored_shots_explain_themselves_and_take_a_label(qtbot, window, media):
     window.inspector.label_choice.setCurrentText("tense")
     window.inspector.relabel_button.click()
     assert model.emotions[0].label == "tense"
+    before = window.undo_stack.undoText()
+    window.undo_stack.undo()
+    assert model.emotions[0].label != "tense" and before == "Relabel shot 1 as tense"
+    window.undo_stack.redo()
+    assert model.emotions[0].label == "tense"
     qtbot.waitUntil(lambda: "label" in window.statusBar().currentMessage(), timeout=60000)
 
 
@@ -73,6 +78,7 @@ def test_propose_play_and_export_an_edit(qtbot, window, media, tmp_path):
     window.proposals.generate_button.click()
     qtbot.waitUntil(lambda: len(window.proposals.timelines) == 3, timeout=120000)
     chosen = window.proposals.timelines[0]
+    assert window.undo_stack.undoText() == "Add proposals"
     assert window.timeline_model.proposal is chosen
     assert chosen in list(window.projects.project.timelines)
     playlist = window.viewer.playback.playlist
