@@ -17,7 +17,6 @@ from .test_affect_features import FPS, H, W, pan, texture, write_clip
 
 @pytest.fixture
 def cli(monkeypatch):
-    monkeypatch.setattr(engine.cli, "COMMAND_MODULES", (*engine.cli.COMMAND_MODULES, "engine.affect.commands"))
     return engine.cli.main
 
 

@@ -13,7 +13,6 @@ from engine.timeline.api import import_timeline
 
 @pytest.fixture
 def cli(monkeypatch):
-    monkeypatch.setattr(engine.cli, "COMMAND_MODULES", ("engine.edit.commands",))
     return engine.cli.main
 
 

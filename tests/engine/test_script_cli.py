@@ -11,7 +11,6 @@ import engine.cli
 
 @pytest.fixture
 def cli(monkeypatch):
-    monkeypatch.setattr(engine.cli, "COMMAND_MODULES", ("engine.script.commands",))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return engine.cli.main
 

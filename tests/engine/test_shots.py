@@ -164,3 +164,31 @@ def test_damaged_file_is_analysed_with_warnings(media):
     result = detect_shots(media / "bad" / "corrupted_middle.mp4", cache=None)
     assert result.warnings
     assert result.frame_count > 0 and len(result.shots) == len(result.transitions) + 1
+
+
+@pytest.mark.parametrize("length", [88, 31, 6])
+def test_fused_network_matches_the_package_model(media, length):
+    """The CPU-fast network gives the reference model's probabilities on real frames."""
+    import torch
+
+    from engine.shots.network import Network
+
+    network = Network("cpu")
+    assert network._model is not network.reference
+    # Across a cut and a dissolve of seq03, in the window lengths the scorer uses.
+    frames = _frames(media / "sequences" / "seq03_24fps.mp4", 0, 400)
+    windows = [frames[start:start + length] for start in (0, 150, 300)]
+    batch = torch.from_numpy(np.stack(windows))
+    with torch.inference_mode():
+        ref_single, ref_extra = network.reference(batch)
+    ours = network.scores(windows)
+    ref_single = torch.sigmoid(ref_single[..., 0]).numpy()
+    ref_many = torch.sigmoid(ref_extra["many_hot"][..., 0]).numpy()
+    for i, (single, many) in enumerate(ours):
+        np.testing.assert_allclose(single, ref_single[i], rtol=0, atol=1e-5)
+        np.testing.assert_allclose(many, ref_many[i], rtol=0, atol=1e-5)
+    # Batched and one-by-one agree too.
+    for (single, many), window in zip(ours, windows):
+        alone = network.scores([window])[0]
+        np.testing.assert_allclose(alone[0], single, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(alone[1], many, rtol=0, atol=1e-6)

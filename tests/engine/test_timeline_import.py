@@ -239,7 +239,6 @@ def test_cli_export_unknown_timeline(tmp_path, capsys):
 
 def test_cli_registers_with_main_parser(monkeypatch):
     import engine.cli
-    monkeypatch.setattr(engine.cli, "COMMAND_MODULES", ("engine.timeline.commands",))
     parser = engine.cli.build_parser()
     args = parser.parse_args(["import", "f.edl", "--rate", "25", "--json"])
     assert args.rate == "25" and args.json

@@ -4,16 +4,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 import engine.cli
 from engine.media import FrameReader, probe
 from engine.vfx.writers import ClipWriter
-
-
-@pytest.fixture(autouse=True)
-def _vfx_commands(monkeypatch):
-    monkeypatch.setattr(engine.cli, "COMMAND_MODULES", ("engine.vfx.commands",))
 
 
 def test_element_prints_parameters_with_overrides(capsys):

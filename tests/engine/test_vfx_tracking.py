@@ -108,7 +108,6 @@ def test_track_json_round_trips():
 def test_cli_track_prints_homographies_from_the_start_frame(media, capsys, monkeypatch):
     import engine.cli
 
-    monkeypatch.setattr(engine.cli, "COMMAND_MODULES", ("engine.vfx.commands",))
     clip = media / "sources" / "tears_of_steel_0500.mp4"
     assert engine.cli.main(["vfx", "track", str(clip), "--start", "30", "--end", "36", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
