@@ -22,7 +22,7 @@ def loaded(qtbot, media):
     win.show()
     clip = media / "sources" / "tears_of_steel_0500.mp4"
     win.import_paths([clip])
-    qtbot.waitUntil(lambda: win.viewer.frame_pixmap() is not None, timeout=30000)
+    qtbot.waitUntil(lambda: win.viewer.frame_pixmap() is not None, timeout=90000)
     yield win, clip
     win.viewer.playback.close()
 
@@ -83,7 +83,7 @@ def test_source_timecode_is_shown(qtbot, media):
     qtbot.addWidget(win)
     win.projects.ask = lambda *a: QMessageBox.StandardButton.Discard
     win.import_paths([media / "formats" / "h264_29.97fps_timecode_df.mov"])
-    qtbot.waitUntil(lambda: win.viewer.frame_pixmap() is not None, timeout=30000)
+    qtbot.waitUntil(lambda: win.viewer.frame_pixmap() is not None, timeout=90000)
     assert win.viewer.timecode.text() == "01:00:00;00"
     win.viewer.playback.seek(30)
     assert win.viewer.timecode.text() == "01:00:01;00"
