@@ -9,10 +9,14 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
-from engine.affect.emotion import EmotionResult, emotion_job
+from typing import TYPE_CHECKING
+
 from engine.jobs import Job, scaled
 from engine.media import MediaInfo, probe
-from engine.shots import ShotList, shots_job
+
+if TYPE_CHECKING:  # the GUI imports this module for the type; the analysers load in the job
+    from engine.affect.emotion import EmotionResult
+    from engine.shots import ShotList
 
 
 @dataclass
@@ -32,6 +36,9 @@ def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
     Raises:
         MediaError: the file is unreadable or has no picture.
     """
+    from engine.affect.emotion import emotion_job
+    from engine.shots import shots_job
+
     path = Path(path)
     yield 0.0, f"probing {path.name}"
     info = probe(path)
