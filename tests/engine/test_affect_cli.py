@@ -64,7 +64,9 @@ def test_plot_writes_a_png(cli, clip, tmp_path, capsys):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_label_stores_the_editors_label(cli, clip, capsys):
+def test_label_stores_the_editors_label(cli, clip, capsys, monkeypatch, tmp_path):
+    # labels live in the user's config folder: give this test one of its own
+    monkeypatch.setenv("MOVIOLA_CONFIG_DIR", str(tmp_path / "config"))
     assert cli(["label", str(clip), "--frame", "30", "--as", "Tense"]) == 0
     out = capsys.readouterr().out
     assert "labelled 'Tense'" in out and "1 labels (tense 1)" in out
