@@ -48,6 +48,7 @@ class ProposalsPanel(QWidget):
         layout.addLayout(form)
         layout.addLayout(row)
         layout.addWidget(self.list, 1)
+        self.plot = None  # matplotlib loads with the first proposals, not at startup
         layout.addWidget(self.accept_button)
         layout.addWidget(self.explanation)
         self.timelines: list = []
@@ -72,6 +73,11 @@ class ProposalsPanel(QWidget):
         import opentimelineio as otio
 
         timelines = [otio.adapters.read_from_string(d, "otio_json") for d in documents]
+        if self.plot is None:
+            from desktop.arc_plot import ArcPlot
+            self.plot = ArcPlot()
+            self.plot.setMinimumHeight(130)
+            self.layout().insertWidget(self.layout().indexOf(self.accept_button), self.plot)
         self.generate_button.setEnabled(True)
         self.progress.setValue(1000)
         self.timelines = timelines
@@ -108,4 +114,5 @@ class ProposalsPanel(QWidget):
         if 0 <= row < len(self.timelines):
             timeline = self.timelines[row]
             self.explanation.setText(str(timeline.metadata.get("moviola", {}).get("explanation", "")))
+            self.plot.show_timeline(timeline)
             self.proposal_chosen.emit(timeline)

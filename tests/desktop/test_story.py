@@ -80,6 +80,8 @@ def test_propose_play_and_export_an_edit(qtbot, window, media, tmp_path):
     chosen = window.proposals.timelines[0]
     assert window.undo_stack.undoText() == "Add proposals"
     assert window.timeline_model.proposal is chosen
+    lines = window.proposals.plot.axes.get_lines()  # target vs achieved arc, drawn
+    assert [line.get_label() for line in lines] == ["target arc", "this edit"]
     assert chosen in list(window.projects.project.timelines)
     playlist = window.viewer.playback.playlist
     assert playlist.length == round(chosen.video_tracks()[0].duration().to_seconds() * float(playlist.rate))
