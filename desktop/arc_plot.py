@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from PySide6.QtCore import QSize
 from matplotlib.figure import Figure
 
 from engine.edit.arc_curve import arc_points
@@ -16,6 +17,9 @@ class ArcPlot(FigureCanvasQTAgg):
         self.setParent(parent)
         self.axes = self.figure.add_subplot()
         self.show_timeline(None)
+
+    def sizeHint(self) -> QSize:  # the figure's inch size would widen the dock it sits in
+        return QSize(240, 130)
 
     def show_timeline(self, timeline) -> None:
         ax = self.axes

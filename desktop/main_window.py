@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QScrollArea, QTabWidget
 
 from desktop import workers
 from desktop.analysis_panel import AnalysisPanel
@@ -36,6 +36,13 @@ def shot_thumbnails(path: Path, middles: list[int], width: int = THUMBNAIL_WIDTH
     info = probe(path)
     with FrameReader(path, size=fit_width(info, width)) as reader:
         return {i: reader.read(frame).image for i, frame in enumerate(middles)}
+
+
+def _scrolling(widget):
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    return area
 
 
 def _emotion_dicts(analysis: Analysis) -> list[dict] | None:
@@ -68,8 +75,9 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.viewer, "Viewer")
-        self.tabs.addTab(self.script, "Script")
-        self.tabs.addTab(self.vfx, "VFX")
+        # the two tool tabs scroll rather than impose their minimum size on the whole window
+        self.tabs.addTab(_scrolling(self.script), "Script")
+        self.tabs.addTab(_scrolling(self.vfx), "VFX")
         self.setCentralWidget(self.tabs)
         self.docks: dict[str, QDockWidget] = {}
         self._dock("Media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)

@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
                                QListWidget, QListWidgetItem, QProgressBar, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QTextBrowser, QVBoxLayout, QWidget)
 
 from engine.edit.arcs import ARCS
 
@@ -35,9 +35,10 @@ class ProposalsPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.list = QListWidget()
+        self.list.setMaximumHeight(90)
         self.list.currentItemChanged.connect(self._on_current)
-        self.explanation = QLabel("Analyse footage, then ask for an edit of a length and an arc.")
-        self.explanation.setWordWrap(True)
+        self.explanation = QTextBrowser()  # explanations run long: scroll, don't widen the dock
+        self.explanation.setPlainText("Analyse footage, then ask for an edit of a length and an arc.")
         form = QFormLayout()
         form.addRow("Length", self.duration)
         form.addRow("Arc", self.arc)
@@ -57,14 +58,14 @@ class ProposalsPanel(QWidget):
     def generate(self) -> None:
         clips: list[Path] = self.clips()
         if not clips:
-            self.explanation.setText("No analysed clips yet: import footage and wait for its analysis.")
+            self.explanation.setPlainText("No analysed clips yet: import footage and wait for its analysis.")
             return
         self.generate_button.setEnabled(False)
         self.progress.setValue(0)
         self._job = self.runner.submit("engine.edit.from_analysis:proposals_json_job", clips,
                                        self.duration.value(), self.arc.currentText())
         self._job.signals.progress.connect(lambda f, m: (self.progress.setValue(int(f * 1000)),
-                                                         self.explanation.setText(m)))
+                                                         self.explanation.setPlainText(m)))
         self._job.signals.finished.connect(self._on_ready)
         self._job.signals.failed.connect(self._on_failed)
         self._job.signals.cancelled.connect(lambda: self.generate_button.setEnabled(True))
@@ -92,7 +93,7 @@ class ProposalsPanel(QWidget):
 
     def _on_failed(self, message: str) -> None:
         self.generate_button.setEnabled(True)
-        self.explanation.setText(f"Could not propose: {message}")
+        self.explanation.setPlainText(f"Could not propose: {message}")
 
     def accept_current(self) -> None:
         """The editor keeps the selected proposal: its ranges become positive examples."""
@@ -104,8 +105,8 @@ class ProposalsPanel(QWidget):
         document = otio.adapters.write_to_string(self.timelines[row], "otio_json")
         job = self.runner.submit("engine.edit.from_analysis:learn_from_timeline_job", document,
                                  self.clips())
-        job.signals.finished.connect(self.explanation.setText)
-        job.signals.failed.connect(lambda m: self.explanation.setText(f"Not learned: {m}"))
+        job.signals.finished.connect(self.explanation.setPlainText)
+        job.signals.failed.connect(lambda m: self.explanation.setPlainText(f"Not learned: {m}"))
         self.accept_button.setEnabled(False)
 
     def _on_current(self, item, _previous=None) -> None:
@@ -113,6 +114,6 @@ class ProposalsPanel(QWidget):
         self.accept_button.setEnabled(0 <= row < len(self.timelines))
         if 0 <= row < len(self.timelines):
             timeline = self.timelines[row]
-            self.explanation.setText(str(timeline.metadata.get("moviola", {}).get("explanation", "")))
+            self.explanation.setPlainText(str(timeline.metadata.get("moviola", {}).get("explanation", "")))
             self.plot.show_timeline(timeline)
             self.proposal_chosen.emit(timeline)

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from engine.jobs import Job, scaled
 from engine.media import MediaInfo, probe
 
 if TYPE_CHECKING:  # the GUI imports this module for the type; the analysers load in the job
-    from engine.affect.emotion import EmotionResult
+    from engine.affect.results import EmotionResult
     from engine.shots import ShotList
 
 
@@ -48,5 +49,7 @@ def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
     shots = yield from scaled(shots_job(path, **shot_options), 0.02, 0.7)
     shared = {k: v for k, v in shot_options.items() if k in ("cache", "device")}
     emotion = yield from scaled(emotion_job(path, shots, info, **shared), 0.7, 1.0)
+    # Per-frame feature tracks stay in the cache; what travels on is light to unpickle.
+    emotion = dataclasses.replace(emotion, features=None)
     warnings = list(dict.fromkeys([*info.warnings, *shots.warnings, *emotion.warnings]))
     return Analysis(path, info, shots, emotion, warnings)

@@ -9,24 +9,14 @@ and does not sag at the clip's ends: frame k of the curve is frame k of the file
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
 from .default_model import axes
 from .features import FEATURE_NAMES, FeatureSet
+from .results import SMOOTHING_S, EmotionCurve  # noqa: F401 - re-exported
 
-SMOOTHING_S = 1.5
 KAISER_BETA = 5.0
-
-
-@dataclass
-class EmotionCurve:
-    """Per-frame valence ([-1, 1]) and arousal ([0, 1]), one value per frame of the file."""
-
-    valence: np.ndarray
-    arousal: np.ndarray
-    smoothing_s: float = SMOOTHING_S
 
 
 def frame_values(features: FeatureSet) -> dict[str, np.ndarray]:

@@ -5,7 +5,7 @@ from os import PathLike
 
 import numpy as np
 
-from .emotion import EmotionResult
+from .results import EmotionResult
 from .labels import LABELS
 
 LABEL_COLOURS = dict(zip(LABELS, ("#7fb3d5", "#f5b7b1", "#f7dc6f", "#e67e22", "#8e44ad", "#5d6d7e", "#c0392b")))
