@@ -93,4 +93,4 @@ def test_propose_play_and_export_an_edit(qtbot, window, media, tmp_path):
     written = dialog.export()
     assert etree.parse(str(written)).getroot().tag == "fcpxml"
     window.proposals.accept_button.click()  # keeping it teaches the taste model
-    qtbot.waitUntil(lambda: "learned from" in window.proposals.explanation.text(), timeout=120000)
+    qtbot.waitUntil(lambda: "learned from" in window.proposals.explanation.toPlainText(), timeout=120000)
