@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from pathlib import Path
 
-from engine.media import MediaError, MediaInfo, probe
+from engine.batch import each_file
+from engine.media import MediaInfo, probe
 
 
 def _format_probe(info: MediaInfo) -> str:
@@ -35,24 +35,8 @@ def _format_probe(info: MediaInfo) -> str:
 
 
 def _cmd_probe(args: argparse.Namespace) -> int:
-    failed = 0
-    results = []
-    for name in args.files:
-        try:
-            info = probe(Path(name))
-        except MediaError as exc:
-            failed += 1
-            print(f"moviola-cli: {exc}", file=sys.stderr)
-            results.append({"file": str(name), "error": exc.problem})
-            continue
-        if args.json:
-            results.append(info.to_dict())
-        else:
-            print(_format_probe(info))
-    if args.json:
-        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
-        print()
-    return 1 if failed else 0
+    return each_file(args.files, lambda name: probe(Path(name)), lambda _name, info: info.to_dict(),
+                     lambda _name, info: _format_probe(info), args.json)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 
@@ -74,25 +73,12 @@ def _table(result) -> str:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from engine.media import MediaError
+    from engine.batch import each_file
 
-    failed, out = 0, []
-    for name in args.files:
-        try:
-            result = _analyse(name, not args.no_cache, None if args.json else _progress)
-        except MediaError as exc:
-            failed += 1
-            print(f"moviola-cli: {exc}", file=sys.stderr)
-            out.append({"file": str(name), "error": exc.problem})
-            continue
-        if args.json:
-            out.append(result.to_json(name))
-        else:
-            print(_table(result))
-    if args.json:
-        json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
-        print()
-    return 1 if failed else 0
+    return each_file(args.files,
+                     lambda name: _analyse(name, not args.no_cache, None if args.json else _progress),
+                     lambda name, result: result.to_json(name), lambda _name, result: _table(result),
+                     args.json)
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
