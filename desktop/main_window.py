@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self.viewer.playback.position_changed.connect(self._on_playback_position)
         self.timeline_model.events.playhead.connect(self._on_playhead_changed)
         self._restore_layout()
+        self._apply_settings()
         self.statusBar().showMessage("Ready — import footage with Ctrl+I or drop it on the bin")
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
@@ -157,6 +158,11 @@ class MainWindow(QMainWindow):
         redo.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Shift+Z")])
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
+        edit_menu.addSeparator()
+        settings_action = QAction("&Settings…", self)
+        settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings_action.triggered.connect(self.settings_dialog)
+        edit_menu.addAction(settings_action)
         self._build_playback_menu()
         analysis_menu = self.menuBar().addMenu("&Analysis")
         action = QAction("Analyse &Selected Clips", self)
@@ -192,6 +198,19 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
+
+    def settings_dialog(self) -> None:
+        from desktop.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self)
+        if dialog.exec():
+            self._apply_settings()
+            self.statusBar().showMessage("Settings saved")
+
+    def _apply_settings(self) -> None:
+        from engine.settings import load
+
+        self.script.model.setText(load().script_model)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

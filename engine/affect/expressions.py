@@ -23,8 +23,10 @@ _cache_lock = threading.Lock()
 
 
 def default_device() -> torch.device:
-    """CUDA when available, else CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The settings' device (CUDA only when available)."""
+    from engine.settings import compute_device
+
+    return torch.device(compute_device())
 
 
 def preprocess(crops: np.ndarray) -> torch.Tensor:

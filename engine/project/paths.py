@@ -16,12 +16,18 @@ CONFIG_DIR_ENV = "MOVIOLA_CONFIG_DIR"
 
 
 def cache_dir() -> Path:
-    """Folder for regenerable data (analysis results); ``$MOVIOLA_CACHE_DIR`` wins.
+    """Folder for regenerable data (analysis results): ``$MOVIOLA_CACHE_DIR``, else the
+    settings' cache folder, else the platform's.
 
     The folder is not created here: callers create it when they first write.
     """
     override = os.environ.get(CACHE_DIR_ENV)
-    return Path(override) if override else Path(platformdirs.user_cache_dir(APP_NAME))
+    if override:
+        return Path(override)
+    from engine.settings import load
+
+    chosen = load().cache_dir
+    return Path(chosen).expanduser() if chosen else Path(platformdirs.user_cache_dir(APP_NAME))
 
 
 def config_dir() -> Path:

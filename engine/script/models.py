@@ -51,10 +51,10 @@ _REGISTRY_LOCK = threading.Lock()
 
 
 def default_device() -> str:
-    """CUDA when present, CPU otherwise."""
-    import torch
+    """The settings' device (CUDA only when present)."""
+    from engine.settings import compute_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return compute_device()
 
 
 def hub_offline() -> bool:

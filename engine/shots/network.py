@@ -21,10 +21,10 @@ _BYTES_PER_WINDOW = 400 * 2**20
 
 
 def pick_device() -> str:
-    """CUDA when available, else CPU (MPS is slower here and numerically inconsistent)."""
-    import torch
+    """The settings' device (MPS is not offered: slower here and numerically inconsistent)."""
+    from engine.settings import compute_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return compute_device()
 
 
 def pick_batch_size(device: str) -> int:

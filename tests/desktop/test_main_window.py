@@ -128,3 +128,19 @@ def test_selecting_a_bad_file_explains_it_in_the_viewer(qtbot, window, media):
     window.bin.setCurrentItem(window.bin.topLevelItem(0))
     text = window.viewer.picture.text()
     assert "truncated_no_moov.mp4" in text and "moov" in text
+
+
+def test_settings_dialog_saves_what_the_engine_reads(qtbot, window, tmp_path, monkeypatch):
+    from desktop.settings_dialog import SettingsDialog
+    from engine import settings
+
+    monkeypatch.setenv("MOVIOLA_CONFIG_DIR", str(tmp_path))
+    dialog = SettingsDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.script_model.setText(str(tmp_path / "my-model"))
+    dialog.save()
+    assert settings.load().device == "cpu"
+    assert settings.compute_device() == "cpu"
+    window._apply_settings()
+    assert window.script.model.text() == str(tmp_path / "my-model")

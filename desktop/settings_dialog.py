@@ -1,0 +1,55 @@
+"""Settings: cache location, compute device, script model — saved for every process."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget)
+
+from engine import settings as engine_settings
+from engine.project.paths import cache_dir
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        current = engine_settings.load()
+        self.cache = QLineEdit(current.cache_dir)
+        self.cache.setPlaceholderText(str(cache_dir()))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_cache)
+        row = QHBoxLayout()
+        row.addWidget(self.cache, 1)
+        row.addWidget(browse)
+        self.device = QComboBox()
+        for key, text in (("auto", "Automatic (CUDA when available)"), ("cpu", "CPU"), ("cuda", "CUDA GPU")):
+            self.device.addItem(text, key)
+        self.device.setCurrentIndex(self.device.findData(current.device))
+        self.script_model = QLineEdit(current.script_model)
+        self.script_model.setToolTip("A Hugging Face model id in the local cache, or a model folder")
+        note = QLabel("The analysis cache is rebuilt in a new place as clips are analysed; "
+                      "nothing you made is lost by moving it.")
+        note.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("Analysis cache", row)
+        form.addRow("", note)
+        form.addRow("Compute device", self.device)
+        form.addRow("Script model", self.script_model)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def chosen(self) -> engine_settings.Settings:
+        return engine_settings.Settings(cache_dir=self.cache.text().strip(),
+                                        device=self.device.currentData(),
+                                        script_model=self.script_model.text().strip() or "gpt2")
+
+    def save(self) -> None:
+        engine_settings.save(self.chosen())
+        self.accept()
+
+    def _browse_cache(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Analysis cache folder", self.cache.text())
+        if folder:
+            self.cache.setText(folder)
