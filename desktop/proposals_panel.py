@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QListWidget, QListWidgetItem, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from engine.edit.arcs import ARCS
@@ -26,7 +26,20 @@ class ProposalsPanel(QWidget):
         self.duration.setValue(20)
         self.duration.setSuffix(" s")
         self.arc = QComboBox()
-        self.arc.addItems(list(ARCS))
+        self.arc.addItems([*ARCS, "custom"])
+        self.custom_arc = QLineEdit("0:0.2, 0.5:0.8, 1:0.3")
+        self.custom_arc.setToolTip("Points t:level (t and level from 0 to 1), e.g. 0:0.2, 0.5:0.8, 1:0.3")
+        self.custom_arc.setEnabled(False)
+        self.arc.currentTextChanged.connect(lambda name: self.custom_arc.setEnabled(name == "custom"))
+        self.pace = QDoubleSpinBox()
+        self.pace.setRange(0, 30)
+        self.pace.setSingleStep(0.5)
+        self.pace.setSpecialValueText("automatic")
+        self.pace.setSuffix(" s per shot")
+        self.music = QLineEdit()
+        self.music.setPlaceholderText("none: cut on action")
+        music_button = QPushButton("Music…")
+        music_button.clicked.connect(self._choose_music)
         self.generate_button = QPushButton("Propose edits")
         self.generate_button.clicked.connect(self.generate)
         self.accept_button = QPushButton("Keep this edit (teach my taste)")
@@ -42,6 +55,12 @@ class ProposalsPanel(QWidget):
         form = QFormLayout()
         form.addRow("Length", self.duration)
         form.addRow("Arc", self.arc)
+        form.addRow("Custom arc", self.custom_arc)
+        form.addRow("Pacing", self.pace)
+        music_row = QHBoxLayout()
+        music_row.addWidget(self.music, 1)
+        music_row.addWidget(music_button)
+        form.addRow("Music", music_row)
         row = QHBoxLayout()
         row.addWidget(self.generate_button)
         row.addWidget(self.progress, 1)
@@ -63,7 +82,9 @@ class ProposalsPanel(QWidget):
         self.generate_button.setEnabled(False)
         self.progress.setValue(0)
         self._job = self.runner.submit("engine.edit.from_analysis:proposals_json_job", clips,
-                                       self.duration.value(), self.arc.currentText())
+                                       self.duration.value(), self.arc_spec(),
+                                       music=self.music.text().strip() or None,
+                                       avg_shot_s=self.pace.value() or None)
         self._job.signals.progress.connect(lambda f, m: (self.progress.setValue(int(f * 1000)),
                                                          self.explanation.setPlainText(m)))
         self._job.signals.finished.connect(self._on_ready)
@@ -94,6 +115,16 @@ class ProposalsPanel(QWidget):
     def _on_failed(self, message: str) -> None:
         self.generate_button.setEnabled(True)
         self.explanation.setPlainText(f"Could not propose: {message}")
+
+    def arc_spec(self) -> str:
+        """The arc's name, or the custom points as the engine reads them."""
+        name = self.arc.currentText()
+        return self.custom_arc.text().replace(" ", "") if name == "custom" else name
+
+    def _choose_music(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Music", "", "Audio (*.wav *.mp3 *.m4a *.flac *.ogg *.webm)")
+        if name:
+            self.music.setText(name)
 
     def accept_current(self) -> None:
         """The editor keeps the selected proposal: its ranges become positive examples."""

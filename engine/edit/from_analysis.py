@@ -22,19 +22,22 @@ def analysed_shots(analysis: Analysis, must_use: Iterable[int] = (),
 
 def proposals_job(paths: Sequence[str | PathLike[str]], duration_s: float, arc: str = "rising",
                   music: str | None = None, source_order: bool = True,
-                  alternatives: int = 3) -> Job[list[otio.schema.Timeline]]:
+                  alternatives: int = 3, avg_shot_s: float | None = None) -> Job[list[otio.schema.Timeline]]:
     """Analyse (the cache makes this instant for analysed clips), then propose; the
     alternatives come back as OTIO timelines with their explanation in metadata."""
     from engine.edit.output import proposal_timeline
+    from engine.edit.pacing import Pacing
     from engine.edit.proposals import propose
 
+    # with music and no length asked for, the beats set the pace
+    pacing = Pacing(avg_shot_s=avg_shot_s if avg_shot_s else (None if music else 2.5))
     pool: list[AnalysedShot] = []
     for i, path in enumerate(paths):
         share = 0.8 / max(len(paths), 1)
         analysis = yield from scaled(analysis_job(Path(path)), i * share, (i + 1) * share)
         pool += analysed_shots(analysis)
     yield 0.85, f"choosing cuts from {len(pool)} shots"
-    proposals = propose(pool, duration_s, arc, music=music, source_order=source_order,
+    proposals = propose(pool, duration_s, arc, pacing, music=music, source_order=source_order,
                         alternatives=alternatives)
     timelines = []
     for proposal in proposals:

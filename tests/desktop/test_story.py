@@ -74,7 +74,10 @@ def test_propose_play_and_export_an_edit(qtbot, window, media, tmp_path):
     window.import_paths(clips)
     qtbot.waitUntil(lambda: all(c in window.analyses for c in clips), timeout=240000)
     window.proposals.duration.setValue(6)
-    window.proposals.arc.setCurrentText("rising")
+    window.proposals.arc.setCurrentText("custom")
+    window.proposals.custom_arc.setText("0:0.1, 1:0.9")  # a rising arc, drawn by hand
+    window.proposals.pace.setValue(1.5)
+    assert window.proposals.arc_spec() == "0:0.1,1:0.9"
     window.proposals.generate_button.click()
     qtbot.waitUntil(lambda: len(window.proposals.timelines) == 3, timeout=120000)
     chosen = window.proposals.timelines[0]
