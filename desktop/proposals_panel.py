@@ -42,9 +42,13 @@ class ProposalsPanel(QWidget):
         music_button.clicked.connect(self._choose_music)
         self.generate_button = QPushButton("Propose edits")
         self.generate_button.clicked.connect(self.generate)
-        self.accept_button = QPushButton("Keep this edit (teach my taste)")
-        self.accept_button.setEnabled(False)
-        self.accept_button.clicked.connect(self.accept_current)
+        self.accept_button = QPushButton("Keep this edit")
+        self.accept_button.setToolTip("Teaches your taste: its shots rank higher next time")
+        self.reject_button = QPushButton("Reject")
+        self.reject_button.setToolTip("Teaches your taste: its shots rank lower next time")
+        for button, kept in ((self.accept_button, True), (self.reject_button, False)):
+            button.setEnabled(False)
+            button.clicked.connect(lambda _checked=False, k=kept: self.review_current(k))
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.list = QListWidget()
@@ -69,7 +73,10 @@ class ProposalsPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.list, 1)
         self.plot = None  # matplotlib loads with the first proposals, not at startup
-        layout.addWidget(self.accept_button)
+        review = QHBoxLayout()
+        review.addWidget(self.accept_button, 1)
+        review.addWidget(self.reject_button)
+        layout.addLayout(review)
         layout.addWidget(self.explanation)
         self.timelines: list = []
         self._job = None
@@ -99,7 +106,7 @@ class ProposalsPanel(QWidget):
             from desktop.arc_plot import ArcPlot
             self.plot = ArcPlot()
             self.plot.setMinimumHeight(130)
-            self.layout().insertWidget(self.layout().indexOf(self.accept_button), self.plot)
+            self.layout().insertWidget(self.layout().indexOf(self.explanation) - 1, self.plot)
         self.generate_button.setEnabled(True)
         self.progress.setValue(1000)
         self.timelines = timelines
@@ -126,8 +133,8 @@ class ProposalsPanel(QWidget):
         if name:
             self.music.setText(name)
 
-    def accept_current(self) -> None:
-        """The editor keeps the selected proposal: its ranges become positive examples."""
+    def review_current(self, kept: bool) -> None:
+        """The editor keeps or rejects the selected proposal; the taste model learns from it."""
         import opentimelineio as otio
 
         row = self.list.currentRow()
@@ -135,14 +142,16 @@ class ProposalsPanel(QWidget):
             return
         document = otio.adapters.write_to_string(self.timelines[row], "otio_json")
         job = self.runner.submit("engine.edit.from_analysis:learn_from_timeline_job", document,
-                                 self.clips())
+                                 self.clips(), kept=kept)
         job.signals.finished.connect(self.explanation.setPlainText)
         job.signals.failed.connect(lambda m: self.explanation.setPlainText(f"Not learned: {m}"))
         self.accept_button.setEnabled(False)
+        self.reject_button.setEnabled(False)
 
     def _on_current(self, item, _previous=None) -> None:
         row = self.list.row(item) if item is not None else -1
         self.accept_button.setEnabled(0 <= row < len(self.timelines))
+        self.reject_button.setEnabled(0 <= row < len(self.timelines))
         if 0 <= row < len(self.timelines):
             timeline = self.timelines[row]
             self.explanation.setPlainText(str(timeline.metadata.get("moviola", {}).get("explanation", "")))

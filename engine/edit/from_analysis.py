@@ -62,9 +62,10 @@ def taste_folder() -> Path:
 
 
 def learn_from_timeline_job(timeline_json: str, paths: Sequence[str | PathLike[str]],
-                            folder: str | PathLike[str] | None = None) -> Job[str]:
+                            folder: str | PathLike[str] | None = None, kept: bool = True) -> Job[str]:
     """Learn from an edit the editor kept (an accepted proposal or a finished timeline of the
-    same footage): kept ranges rank above shots left out. Returns a one-line report."""
+    same footage: its ranges rank above shots left out) or rejected (they rank below).
+    Returns a one-line report."""
     from engine.edit.preference import PreferenceModel
 
     timeline = otio.adapters.read_from_string(timeline_json, "otio_json")
@@ -75,6 +76,6 @@ def learn_from_timeline_job(timeline_json: str, paths: Sequence[str | PathLike[s
         pool += analysed_shots(analysis)
     yield 0.85, "learning your taste"
     model = PreferenceModel(Path(folder) if folder else taste_folder())
-    added = model.add_finished_timeline(timeline, pool)
+    added = model.add_finished_timeline(timeline, pool, kept=kept)
     report = model.train()
-    return f"learned from {added} ranges; {report}"
+    return f"learned from {added} {'kept' if kept else 'rejected'} ranges; {report}"

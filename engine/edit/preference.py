@@ -135,7 +135,7 @@ class PreferenceModel:
         return len(labels)
 
     def add_finished_timeline(self, timeline, shots: Sequence[AnalysedShot], negatives: int = 6,
-                              seed: int = 0) -> int:
+                              seed: int = 0, kept: bool = True) -> int:
         """Learn from a finished edit (e.g. from ``import_timeline``) of the same footage.
 
         Every video clip whose media is among ``shots``' files is a kept range: it
@@ -183,7 +183,9 @@ class PreferenceModel:
                 a, b = _fit(others[int(k)], end - start + 1)
                 feats.append(candidate_features(others[int(k)], a, b, t))
             if len(feats) > 1:
-                self.add_query(feats, [1] + [0] * (len(feats) - 1))
+                # a kept edit's ranges rank above the alternatives; a rejected one's below
+                chosen, other = (1, 0) if kept else (0, 1)
+                self.add_query(feats, [chosen] + [other] * (len(feats) - 1))
         self._save()
         return len(kept)
 

@@ -95,5 +95,9 @@ def test_propose_play_and_export_an_edit(qtbot, window, media, tmp_path):
     dialog.format.setCurrentIndex(dialog.format.findData("resolve"))
     written = dialog.export()
     assert etree.parse(str(written)).getroot().tag == "fcpxml"
-    window.proposals.accept_button.click()  # keeping it teaches the taste model
-    qtbot.waitUntil(lambda: "learned from" in window.proposals.explanation.toPlainText(), timeout=120000)
+    window.proposals.list.setCurrentRow(1)
+    window.proposals.reject_button.click()  # reviews teach the taste model
+    qtbot.waitUntil(lambda: "rejected ranges" in window.proposals.explanation.toPlainText(), timeout=120000)
+    window.proposals.list.setCurrentRow(0)
+    window.proposals.accept_button.click()
+    qtbot.waitUntil(lambda: "kept ranges" in window.proposals.explanation.toPlainText(), timeout=120000)
