@@ -17,6 +17,7 @@ import opentimelineio as otio
 
 from engine.timeline import model, rates
 from engine.timeline.errors import InterchangeError
+from engine.timeline.placing import fit_after
 from engine.timeline.report import Unsupported
 from engine.timeline.urls import file_name, to_otio_url
 
@@ -317,16 +318,11 @@ def _build(events, rate, drop, title, unsupported) -> otio.schema.Timeline:
                     track.append(otio.schema.Transition(
                         name="Cross Dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
                         in_offset=rates.rational(before, rate), out_offset=rates.rational(after, rate)))
-                if start < cursor:
-                    unsupported.add(f"overlapping events on {kind}{number}: later event's head trimmed")
-                    trim = cursor - start
-                    if trim >= length:
-                        continue
-                    clip.source_range = otio.opentime.TimeRange(
-                        clip.source_range.start_time + rates.rational(trim, rate), rates.rational(length - trim, rate))
-                    start, length = cursor, length - trim
-                if start > cursor:
-                    track.append(otio.schema.Gap(source_range=rates.time_range(0, start - cursor, rate)))
+                placed_at = fit_after(track, clip, start, length, cursor, rate, lambda k=kind, n=number: unsupported.add(
+                    f"overlapping events on {k}{n}: later event's head trimmed"))
+                if placed_at is None:
+                    continue
+                start, length = placed_at
                 track.append(clip)
                 cursor = start + length
             timeline.tracks.append(track)

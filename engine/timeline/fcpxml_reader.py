@@ -17,6 +17,7 @@ from lxml import etree
 
 from engine.timeline import model, rates
 from engine.timeline.errors import InterchangeError
+from engine.timeline.placing import fit_after
 from engine.timeline.report import Unsupported
 from engine.timeline.urls import to_otio_url
 
@@ -329,16 +330,12 @@ class FcpxmlReader:
                 cursor = 0
                 for entry in items:
                     start, duration, item = entry.start, entry.duration, entry.item
-                    if start < cursor:
-                        self.unsupported.add(f"overlapping clips on {prefix}{index}: later clip's head trimmed")
-                        trim = cursor - start
-                        if trim >= duration:
-                            continue
-                        item.source_range = otio.opentime.TimeRange(
-                            item.source_range.start_time + rates.rational(trim, rate), rates.rational(duration - trim, rate))
-                        start, duration = cursor, duration - trim
-                    if start > cursor:
-                        track.append(otio.schema.Gap(source_range=rates.time_range(0, start - cursor, rate)))
+                    placed_at = fit_after(track, item, start, duration, cursor, rate,
+                                          lambda p=prefix, i=index: self.unsupported.add(
+                                              f"overlapping clips on {p}{i}: later clip's head trimmed"))
+                    if placed_at is None:
+                        continue
+                    start, duration = placed_at
                     transition = next(((s, e) for s, e in cuts.values() if s < start <= e), None)
                     if transition is not None and len(track) and start == cursor:
                         track.append(otio.schema.Transition(
