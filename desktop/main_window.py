@@ -312,9 +312,12 @@ class MainWindow(QMainWindow):
         self.timeline.zoom_to_fit()
         self.tabs.setCurrentWidget(self.viewer)
         self.viewer.play(playlist)
-        job = workers.Job(frame_peaks, playlist)  # the A1 envelope, decoded off the GUI thread
+        lanes = {track.name or f"A{i + 1}": Playlist.from_track(track, playlist.rate)
+                 for i, track in enumerate(timeline.audio_tracks()[:2])}
+        job = workers.Job(lambda: {name: frame_peaks(p) for name, p in lanes.items()})
+        # the A1/A2 envelopes, decoded off the GUI thread
         job.signals.finished.connect(
-            lambda peaks, t=timeline: model.proposal is t and setattr(model, "waveforms", {"A1": peaks}))
+            lambda peaks, t=timeline: model.proposal is t and setattr(model, "waveforms", peaks))
         workers.start(job)
 
     def _on_shot_selected(self, index) -> None:

@@ -54,8 +54,12 @@ class Playlist:
         tracks = timeline.video_tracks()
         if not tracks:
             return cls(Fraction(24), (), 0, timeline.name)
-        track = tracks[0]
-        rate = exact_rate(_first_rate(track))
+        return cls.from_track(tracks[0], name=timeline.name)
+
+    @classmethod
+    def from_track(cls, track: otio.schema.Track, rate: Fraction | None = None, name: str = "") -> Playlist:
+        """Any one track (an audio lane for its waveform, say) on `rate`'s frame grid."""
+        rate = rate or exact_rate(_first_rate(track))
         segments, cursor = [], 0
         for item in track:
             if isinstance(item, otio.schema.Transition):
@@ -67,7 +71,7 @@ class Playlist:
                 segments.append(Segment(Path(url_to_path(item.media_reference.target_url)),
                                         source_start, duration, cursor, item.name))
             cursor += duration
-        return cls(rate, tuple(segments), cursor, timeline.name)
+        return cls(rate, tuple(segments), cursor, name or track.name)
 
     def locate(self, record_frame: int) -> tuple[Segment, int] | None:
         """(segment, source frame) shown at `record_frame`, or None over a gap."""

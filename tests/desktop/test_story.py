@@ -101,3 +101,32 @@ def test_propose_play_and_export_an_edit(qtbot, window, media, tmp_path):
     window.proposals.list.setCurrentRow(0)
     window.proposals.accept_button.click()
     qtbot.waitUntil(lambda: "kept ranges" in window.proposals.explanation.toPlainText(), timeout=120000)
+
+
+def _click_track(path, seconds=12, bpm=120, rate=22050):
+    import wave
+
+    import numpy as np
+    t = np.arange(int(seconds * rate)) / rate
+    clicks = np.zeros_like(t)
+    for beat in np.arange(0, seconds, 60 / bpm):
+        i = int(beat * rate)
+        clicks[i:i + 400] = np.sin(2 * np.pi * 1000 * t[:400]) * np.hanning(400)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((clicks * 20000).astype("<i2").tobytes())
+    return path
+
+
+def test_music_gets_its_own_lane_with_a_waveform(qtbot, window, media, tmp_path):
+    clips = [media / "sources" / "tears_of_steel_0500.mp4", media / "sources" / "asl_book.mkv"]
+    window.import_paths(clips)
+    qtbot.waitUntil(lambda: all(c in window.analyses for c in clips), timeout=240000)
+    window.proposals.duration.setValue(6)
+    window.proposals.music.setText(str(_click_track(tmp_path / "click.wav")))
+    window.proposals.generate_button.click()
+    qtbot.waitUntil(lambda: len(window.proposals.timelines) == 3, timeout=120000)
+    qtbot.waitUntil(lambda: "A2" in window.timeline_model.waveforms, timeout=30000)
+    assert window.timeline_model.waveforms["A2"].max() > 0.1  # the clicks
