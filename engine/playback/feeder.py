@@ -19,6 +19,9 @@ from engine.playback.playlist import Playlist
 
 log = logging.getLogger(__name__)
 READERS_KEPT = 3  # a proposal alternates between a few files; each reader holds a decoder
+# Recently decoded pictures kept for stepping and playing backwards, where each new frame
+# would otherwise mean a seek and a decode from the previous keyframe.
+FRAMES_KEPT = 96
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class FrameFeeder:
         self._remaining = 0     # frames still to decode for a still request
         self._closed = False
         self._readers: collections.OrderedDict[Path, FrameReader] = collections.OrderedDict()
+        self._recent: collections.OrderedDict[tuple[Path, int], np.ndarray] = collections.OrderedDict()
         self._thread = threading.Thread(target=self._run, name="moviola-frame-feeder", daemon=True)
         self._thread.start()
 
@@ -116,11 +120,19 @@ class FrameFeeder:
         if located is None:
             return ShownFrame(record_frame, None)
         segment, source_frame = located
-        try:
-            reader = self._reader(segment.path)
-            return ShownFrame(record_frame, reader.read(source_frame).image)
-        except (MediaError, IndexError, ValueError) as exc:
-            return ShownFrame(record_frame, None, str(exc))
+        key = (segment.path, source_frame)
+        image = self._recent.get(key)
+        if image is None:
+            try:
+                image = self._reader(segment.path).read(source_frame).image
+            except (MediaError, IndexError, ValueError) as exc:
+                return ShownFrame(record_frame, None, str(exc))
+            self._recent[key] = image
+            while len(self._recent) > FRAMES_KEPT:
+                self._recent.popitem(last=False)
+        else:
+            self._recent.move_to_end(key)
+        return ShownFrame(record_frame, image)
 
     def _reader(self, path: Path) -> FrameReader:
         reader = self._readers.pop(path, None)

@@ -57,3 +57,23 @@ def test_late_consumer_gets_the_newest_due_frame_and_counts_skips(clip):
         assert (shown.record_frame, skipped) == (5, 5)
     finally:
         feeder.close()
+
+
+def test_stepping_back_over_played_frames_decodes_nothing_again(clip):
+    info = probe(clip)
+    feeder = FrameFeeder(Playlist.from_clip(info), width=160, depth=4)
+    try:
+        feeder.play(30)
+        for due in range(30, 40):
+            _wait(feeder, due)
+        feeder.still(39)  # pause: the read-ahead stops
+        _wait(feeder, 39)
+        time.sleep(0.3)  # a decode already under way when paused finishes and is dropped
+        reader = feeder._readers[clip]
+        decoded = reader.frames_decoded
+        for frame in (38, 37, 36, 35):
+            feeder.still(frame)
+            assert _wait(feeder, frame)[0].record_frame == frame
+        assert reader.frames_decoded == decoded
+    finally:
+        feeder.close()
