@@ -16,7 +16,7 @@ from .test_affect_features import FPS, H, W, pan, texture, write_clip
 
 
 @pytest.fixture
-def cli(monkeypatch):
+def cli():
     return engine.cli.main
 
 

@@ -12,7 +12,7 @@ from engine.timeline.api import import_timeline
 
 
 @pytest.fixture
-def cli(monkeypatch):
+def cli():
     return engine.cli.main
 
 

@@ -237,7 +237,7 @@ def test_cli_export_unknown_timeline(tmp_path, capsys):
                      "-o", str(tmp_path / f"out{suffix}")]) == 0
 
 
-def test_cli_registers_with_main_parser(monkeypatch):
+def test_cli_registers_with_main_parser():
     import engine.cli
     parser = engine.cli.build_parser()
     args = parser.parse_args(["import", "f.edl", "--rate", "25", "--json"])

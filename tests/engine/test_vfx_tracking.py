@@ -105,7 +105,7 @@ def test_track_json_round_trips():
     assert np.allclose(back.region_at(1), track.region_at(1))
 
 
-def test_cli_track_prints_homographies_from_the_start_frame(media, capsys, monkeypatch):
+def test_cli_track_prints_homographies_from_the_start_frame(media, capsys):
     import engine.cli
 
     clip = media / "sources" / "tears_of_steel_0500.mp4"
