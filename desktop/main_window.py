@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self._thumbnail_job: workers.Job | None = None
 
         self.proposals = ProposalsPanel(self.analysis.runner, lambda: list(self.analyses))
+        self.proposals.marks = lambda: (self.viewer.playback.in_point, self.viewer.playback.out_point)
         self.script = ScriptTab()
         self.vfx = VfxTab()
         self.tabs = QTabWidget()

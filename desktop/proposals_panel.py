@@ -46,9 +46,15 @@ class ProposalsPanel(QWidget):
         self.accept_button.setToolTip("Teaches your taste: its shots rank higher next time")
         self.reject_button = QPushButton("Reject")
         self.reject_button.setToolTip("Teaches your taste: its shots rank lower next time")
+        self.trim_button = QPushButton("Keep In–Out")
+        self.trim_button.setToolTip("Mark In and Out (I, O) while the proposal plays: only what lies "
+                                    "between is kept, and your taste model learns from the trim")
         for button, kept in ((self.accept_button, True), (self.reject_button, False)):
             button.setEnabled(False)
             button.clicked.connect(lambda _checked=False, k=kept: self.review_current(k))
+        self.trim_button.setEnabled(False)
+        self.trim_button.clicked.connect(lambda: self.review_current(True, trimmed=True))
+        self.marks = lambda: (None, None)  # the window supplies the viewer's In/Out marks
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.list = QListWidget()
@@ -75,6 +81,7 @@ class ProposalsPanel(QWidget):
         self.plot = None  # matplotlib loads with the first proposals, not at startup
         review = QHBoxLayout()
         review.addWidget(self.accept_button, 1)
+        review.addWidget(self.trim_button)
         review.addWidget(self.reject_button)
         layout.addLayout(review)
         layout.addWidget(self.explanation)
@@ -133,25 +140,35 @@ class ProposalsPanel(QWidget):
         if name:
             self.music.setText(name)
 
-    def review_current(self, kept: bool) -> None:
-        """The editor keeps or rejects the selected proposal; the taste model learns from it."""
+    def review_current(self, kept: bool, trimmed: bool = False) -> None:
+        """The editor keeps, trims or rejects the selected proposal; the taste model learns."""
         import opentimelineio as otio
 
         row = self.list.currentRow()
         if not 0 <= row < len(self.timelines):
             return
-        document = otio.adapters.write_to_string(self.timelines[row], "otio_json")
+        timeline = self.timelines[row]
+        if trimmed:
+            mark_in, mark_out = self.marks()
+            if mark_in is None or mark_out is None or mark_out <= mark_in:
+                self.explanation.setPlainText("Mark In and Out on the playing proposal first (I, O).")
+                return
+            rate = timeline.video_tracks()[0].duration().rate
+            span = otio.opentime.TimeRange(otio.opentime.RationalTime(mark_in, rate),
+                                           otio.opentime.RationalTime(mark_out - mark_in + 1, rate))
+            timeline = otio.algorithms.timeline_trimmed_to_range(timeline, span)
+        document = otio.adapters.write_to_string(timeline, "otio_json")
         job = self.runner.submit("engine.edit.from_analysis:learn_from_timeline_job", document,
                                  self.clips(), kept=kept)
         job.signals.finished.connect(self.explanation.setPlainText)
         job.signals.failed.connect(lambda m: self.explanation.setPlainText(f"Not learned: {m}"))
-        self.accept_button.setEnabled(False)
-        self.reject_button.setEnabled(False)
+        for button in (self.accept_button, self.reject_button, self.trim_button):
+            button.setEnabled(False)
 
     def _on_current(self, item, _previous=None) -> None:
         row = self.list.row(item) if item is not None else -1
-        self.accept_button.setEnabled(0 <= row < len(self.timelines))
-        self.reject_button.setEnabled(0 <= row < len(self.timelines))
+        for button in (self.accept_button, self.reject_button, self.trim_button):
+            button.setEnabled(0 <= row < len(self.timelines))
         if 0 <= row < len(self.timelines):
             timeline = self.timelines[row]
             self.explanation.setPlainText(str(timeline.metadata.get("moviola", {}).get("explanation", "")))

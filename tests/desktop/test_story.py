@@ -101,6 +101,16 @@ def test_propose_play_and_export_an_edit(qtbot, window, media, tmp_path):
     window.proposals.list.setCurrentRow(0)
     window.proposals.accept_button.click()
     qtbot.waitUntil(lambda: "kept ranges" in window.proposals.explanation.toPlainText(), timeout=120000)
+    window.proposals.list.setCurrentRow(2)  # plays the third proposal
+    window.proposals.trim_button.click()  # no marks yet: says what to do
+    assert "Mark In and Out" in window.proposals.explanation.toPlainText()
+    playback = window.viewer.playback
+    playback.seek(10)
+    playback.mark_in()
+    playback.seek(60)
+    playback.mark_out()
+    window.proposals.trim_button.click()
+    qtbot.waitUntil(lambda: "kept ranges" in window.proposals.explanation.toPlainText(), timeout=120000)
 
 
 def _click_track(path, seconds=12, bpm=120, rate=22050):
