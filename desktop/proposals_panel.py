@@ -30,7 +30,8 @@ class ProposalsPanel(QWidget):
         self.custom_arc = QLineEdit("0:0.2, 0.5:0.8, 1:0.3")
         self.custom_arc.setToolTip("Points t:level (t and level from 0 to 1), e.g. 0:0.2, 0.5:0.8, 1:0.3")
         self.custom_arc.setEnabled(False)
-        self.arc.currentTextChanged.connect(lambda name: self.custom_arc.setEnabled(name == "custom"))
+        self.arc.currentTextChanged.connect(self._on_arc_changed)
+        self.arc_editor = None  # matplotlib loads when the editor first asks for a custom arc
         self.pace = QDoubleSpinBox()
         self.pace.setRange(0, 30)
         self.pace.setSingleStep(0.5)
@@ -66,6 +67,7 @@ class ProposalsPanel(QWidget):
         form.addRow("Length", self.duration)
         form.addRow("Arc", self.arc)
         form.addRow("Custom arc", self.custom_arc)
+        self._form = form
         form.addRow("Pacing", self.pace)
         music_row = QHBoxLayout()
         music_row.addWidget(self.music, 1)
@@ -129,6 +131,18 @@ class ProposalsPanel(QWidget):
     def _on_failed(self, message: str) -> None:
         self.generate_button.setEnabled(True)
         self.explanation.setPlainText(f"Could not propose: {message}")
+
+    def _on_arc_changed(self, name: str) -> None:
+        custom = name == "custom"
+        self.custom_arc.setEnabled(custom)
+        if custom and self.arc_editor is None:
+            from desktop.arc_editor import ArcEditor
+            self.arc_editor = ArcEditor(self.custom_arc.text())
+            self.arc_editor.points_changed.connect(self.custom_arc.setText)
+            self.custom_arc.textEdited.connect(self.arc_editor.set_text)
+            self._form.insertRow(self._form.rowCount() - 2, "", self.arc_editor)
+        if self.arc_editor is not None:
+            self.arc_editor.setVisible(custom)
 
     def arc_spec(self) -> str:
         """The arc's name, or the custom points as the engine reads them."""
