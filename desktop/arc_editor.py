@@ -31,6 +31,7 @@ class ArcEditor(FigureCanvasQTAgg):
         self.figure = Figure(figsize=(4, 1.4), facecolor="#1e1f22", layout="constrained")
         super().__init__(self.figure)
         self.setParent(parent)
+        self.setMinimumHeight(90)  # below this the constrained layout has no room for the axes
         self.axes = self.figure.add_subplot()
         self.points = parse_points(text) or [(0.0, 0.3), (1.0, 0.7)]
         self._dragging: int | None = None

@@ -15,6 +15,7 @@ class ArcPlot(FigureCanvasQTAgg):
         self.figure = Figure(figsize=(4, 1.6), facecolor="#1e1f22", layout="constrained")
         super().__init__(self.figure)
         self.setParent(parent)
+        self.setMinimumHeight(90)  # below this the constrained layout has no room for the axes
         self.axes = self.figure.add_subplot()
         self.show_timeline(None)
 
