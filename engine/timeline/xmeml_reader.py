@@ -87,6 +87,19 @@ class XmemlReader:
         ntsc = ntsc_text.upper() == "TRUE" if ntsc_text else bool(inherited and inherited.denominator == 1001)
         return rates.from_timebase(Fraction(base), ntsc)
 
+    def timecode_start(self, timecode, rate: Fraction) -> tuple[int, bool, str | None]:
+        """Where a ``<timecode>`` element starts, in frames at ``rate``; whether it is
+        drop-frame; and its text when that could not be read (it then starts at 0)."""
+        tc_rate = self.rate(timecode, rate) or rate
+        drop = (_text(timecode, "displayformat", "NDF") or "").upper() == "DF"
+        frame, unreadable = _int(timecode, "frame"), None
+        if frame is None and _text(timecode, "string"):
+            try:
+                frame = rates.from_timecode(_text(timecode, "string"), tc_rate, drop)
+            except ValueError:
+                unreadable = _text(timecode, "string")
+        return rates.frames(rates.rational(frame or 0, tc_rate), rate), drop, unreadable
+
     # -- sequence ----------------------------------------------------------------------
 
     def timeline(self, sequence) -> otio.schema.Timeline:
@@ -96,17 +109,11 @@ class XmemlReader:
         timecode = sequence.find("timecode")
         drop = False
         if timecode is not None:
-            tc_rate = self.rate(timecode, rate)
-            drop = (_text(timecode, "displayformat", "NDF") or "").upper() == "DF"
-            frame = _int(timecode, "frame")
-            if frame is None and _text(timecode, "string"):
-                try:
-                    frame = rates.from_timecode(_text(timecode, "string"), tc_rate, drop)
-                except ValueError:
-                    self.unsupported.add(f"sequence timecode {_text(timecode, 'string')!r} unreadable")
-            if frame:
-                timeline.global_start_time = rates.rational(
-                    rates.frames(rates.rational(frame, tc_rate), rate), rate)
+            start, drop, unreadable = self.timecode_start(timecode, rate)
+            if unreadable:
+                self.unsupported.add(f"sequence timecode {unreadable!r} unreadable")
+            if start:
+                timeline.global_start_time = rates.rational(start, rate)
         width = _int(sequence, "media/video/format/samplecharacteristics/width")
         height = _int(sequence, "media/video/format/samplecharacteristics/height")
         model.set_timeline_facts(timeline, rate, drop, width, height)
@@ -276,15 +283,7 @@ class XmemlReader:
         start = 0
         drop = False
         if timecode is not None:
-            tc_rate = self.rate(timecode, rate) or rate
-            drop = (_text(timecode, "displayformat", "NDF") or "").upper() == "DF"
-            frame = _int(timecode, "frame")
-            if frame is None and _text(timecode, "string"):
-                try:
-                    frame = rates.from_timecode(_text(timecode, "string"), tc_rate, drop)
-                except ValueError:
-                    frame = 0
-            start = rates.frames(rates.rational(frame or 0, tc_rate), rate)
+            start, drop, _unreadable = self.timecode_start(timecode, rate)  # unreadable: from 0
         frames = _int(element, "duration")
         available = rates.time_range(start, frames, rate) if frames else None
         name = _text(element, "name", "") or ""
