@@ -6,8 +6,9 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget)
+                               QLabel, QLineEdit, QMessageBox, QWidget)
 
+from desktop.path_row import path_row
 from engine.timeline.export import export_timeline
 
 # format key → (menu text, suffix, what the file holds)
@@ -32,11 +33,7 @@ class ExportDialog(QDialog):
         for key, (text, _suffix, _what) in FORMATS.items():
             self.format.addItem(text, key)
         self.path = QLineEdit()
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
+        row = path_row(self.path, self._browse)
         self.contents = QLabel()
         self.contents.setWordWrap(True)
         form = QFormLayout(self)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget)
+                               QLabel, QLineEdit, QWidget)
 
+from desktop.path_row import path_row
 from engine import settings as engine_settings
 from engine.project.paths import cache_dir
 
@@ -15,11 +16,7 @@ class SettingsDialog(QDialog):
         current = engine_settings.load()
         self.cache = QLineEdit(current.cache_dir)
         self.cache.setPlaceholderText(str(cache_dir()))
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse_cache)
-        row = QHBoxLayout()
-        row.addWidget(self.cache, 1)
-        row.addWidget(browse)
+        row = path_row(self.cache, self._browse_cache)
         self.device = QComboBox()
         for key, text in (("auto", "Automatic (CUDA when available)"), ("cpu", "CPU"), ("cuda", "CUDA GPU")):
             self.device.addItem(text, key)
