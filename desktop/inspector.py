@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPus
                                QVBoxLayout, QWidget)
 
 from desktop.images import pixmap_from_rgb
+from desktop.subscriptions import subscribe
 from desktop.timeline.model import TimelineModel, timecode
 from engine.affect.labels import LABELS
 
@@ -48,9 +49,8 @@ class Inspector(QWidget):
         layout.addStretch(1)
         self.explanations: dict[int, list[tuple[str, float]]] = {}
         self.features: dict[int, dict[str, float]] = {}
-        model.events.selected_shot.connect(self._on_selected_shot_changed)
-        model.events.emotions.connect(self._on_selected_shot_changed)
-        model.events.thumbnails.connect(self._on_selected_shot_changed)
+        subscribe(self, ((signal, self._on_selected_shot_changed) for signal in (
+            model.events.selected_shot, model.events.emotions, model.events.thumbnails)))
         self._on_selected_shot_changed()
 
     def _on_selected_shot_changed(self, *_args) -> None:

@@ -16,6 +16,7 @@ from desktop.media_bin import MediaBin
 from desktop.project_controller import ProjectController
 from desktop.proposals_panel import ProposalsPanel
 from desktop.script_tab import ScriptTab
+from desktop.subscriptions import subscribe
 from desktop.timeline.model import ShotEmotion, TimelineModel
 from desktop.timeline.view import TimelineView
 from desktop.undo import EditTimelines, RelabelShot
@@ -108,13 +109,13 @@ class MainWindow(QMainWindow):
         self.inspector.relabel_requested.connect(self._on_relabel)
         self.proposals.proposals_ready.connect(self._on_proposals)
         self.proposals.proposal_chosen.connect(self._on_proposal_chosen)
-        self.timeline_model.events.selected_shot.connect(self._on_shot_selected)
         self.vfx.element_rendered.connect(self._on_element_rendered)
         self.script.markers_ready.connect(self._on_script_markers)
         self.analysis.file_failed.connect(
             lambda path, message: self.statusBar().showMessage(f"Analysis failed: {message}"))
         self.viewer.playback.position_changed.connect(self._on_playback_position)
-        self.timeline_model.events.playhead.connect(self._on_playhead_changed)
+        subscribe(self, ((self.timeline_model.events.playhead, self._on_playhead_changed),
+                         (self.timeline_model.events.selected_shot, self._on_shot_selected)))
         self._restore_layout()
         self._apply_settings()
         self.statusBar().showMessage("Ready — import footage with Ctrl+I or drop it on the bin")

@@ -15,6 +15,7 @@ from PySide6.QtGui import (QFont, QFontDatabase, QKeyEvent, QMouseEvent, QPainte
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from desktop.images import qimage_from_rgb
+from desktop.subscriptions import subscribe
 
 from . import paint, tracks
 from .canvas import END_PADDING, HEADER_WIDTH, Canvas, Row, stack_rows
@@ -44,11 +45,6 @@ class _Fonts:
         self.mono_bold = QFont(self.mono)
         self.mono_bold.setPointSizeF(9)
         self.mono_bold.setBold(True)
-
-
-def _disconnect(connections) -> None:
-    for signal, slot in connections:
-        signal.disconnect(slot)
 
 
 class TimelineView(QAbstractScrollArea):
@@ -94,13 +90,8 @@ class TimelineView(QAbstractScrollArea):
         self._on_thumbnails_changed(model.thumbnails)
 
     def _connect(self, model: TimelineModel) -> None:
-        connections = []
-        for name in FIELDS:
-            signal, slot = getattr(model.events, name), getattr(self, f"_on_{name}_changed")
-            signal.connect(slot)
-            connections.append((signal, slot))
-        # The model may outlive the widget: stop calling into a deleted C++ object.
-        self.destroyed.connect(lambda *_: _disconnect(connections))
+        subscribe(self, ((getattr(model.events, name), getattr(self, f"_on_{name}_changed"))
+                         for name in FIELDS))
 
     # -- geometry ----------------------------------------------------------------------
 
