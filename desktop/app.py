@@ -26,7 +26,8 @@ def create_app(argv: list[str] | None = None):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="moviola", description=__doc__)
-    parser.add_argument("files", nargs="*", help="media files or folders to import")
+    parser.add_argument("files", nargs="*",
+                        help="a .moviola project to open, or media files or folders to import")
     parser.add_argument("--demo", action="store_true", help="open the bundled demo footage")
     parser.add_argument("--screenshot", metavar="PNG",
                         help="wait until the footage is analysed, save the window to PNG, quit")
@@ -48,10 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.main_window import MainWindow
     window = MainWindow()
     window.show()
-    if files:
-        window.import_paths(files)
-    elif not args.screenshot:
-        window.projects.recover_untitled()
+    projects = [f for f in files if f.suffix == ".moviola"]
+    media = [f for f in files if f.suffix != ".moviola"]
+    if not args.screenshot:
+        window.projects.recover_at_launch()  # before anything else: a crash's work comes first
+    if projects:
+        window.projects.open(projects[0])
+    if media:
+        window.import_paths(media)
     if args.screenshot:
         _screenshot_when_idle(app, window, Path(args.screenshot))
     return app.exec()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLabel, QLineEdit, QMessageBox, QWidget)
 
 from desktop.path_row import path_row
+from engine.project.naming import clean_file_name
 from engine.timeline.export import export_timeline
 
 # format key → (menu text, suffix, what the file holds)
@@ -57,7 +58,7 @@ class ExportDialog(QDialog):
         _text, suffix, what = FORMATS[key]
         clips = sum(len(track) for track in self.timeline.tracks)
         self.contents.setText(f"{what}; {len(self.timeline.tracks)} track(s), {clips} item(s)")
-        current = Path(self.path.text()) if self.path.text() else self.default_dir / _safe(self.timeline.name)
+        current = Path(self.path.text()) if self.path.text() else self.default_dir / clean_file_name(self.timeline.name)
         self.path.setText(str(current.with_suffix(suffix)))
 
     def _browse(self) -> None:
@@ -84,7 +85,3 @@ class ExportDialog(QDialog):
         if box.clickedButton() is reveal:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
         self.accept()
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "timeline"

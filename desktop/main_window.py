@@ -17,13 +17,14 @@ from desktop.project_controller import ProjectController
 from desktop.proposals_panel import ProposalsPanel
 from desktop.script_tab import ScriptTab
 from desktop.subscriptions import subscribe
-from desktop.timeline.model import ShotEmotion, TimelineModel
+from desktop.project_model import ProjectModel
 from desktop.timeline.view import TimelineView
-from desktop.undo import EditTimelines, RelabelShot
+from desktop.undo import push
 from desktop.vfx_tab import VfxTab
 from desktop.viewer import Viewer
 from engine.analysis import Analysis
 from engine.media import MediaInfo
+from engine.project.edits import AddProposals, AttachMarkers, KeepProposal, PlaceElement, Relabel
 from engine.project.paths import config_dir
 
 THUMBNAIL_WIDTH = 160
@@ -46,14 +47,6 @@ def _scrolling(widget):
     return area
 
 
-def _emotion_dicts(analysis: Analysis) -> list[dict] | None:
-    """Per-shot emotion as the timeline metadata convention wants it."""
-    if analysis.emotion is None:
-        return None
-    return [{"label": s.label, "valence": round(s.valence, 3), "arousal": round(s.arousal, 3),
-             "confidence": round(s.confidence, 3)} for s in analysis.emotion.shots]
-
-
 class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
@@ -62,16 +55,15 @@ class MainWindow(QMainWindow):
         self.resize(1500, 900)
         self.bin = MediaBin()
         self.viewer = Viewer()
-        self.timeline_model = TimelineModel()
+        self.model = ProjectModel()
+        self.timeline_model = self.model.timeline
         self.timeline = TimelineView(self.timeline_model)
         self.inspector = Inspector(self.timeline_model)
         self.analysis = AnalysisPanel()
-        self.analyses: dict[Path, Analysis] = {}
-        self.current: Path | None = None
         self._thumbnail_job: workers.Job | None = None
 
         self.proposals = ProposalsPanel(self.analysis.runner, lambda: list(self.analyses))
-        self.proposals.marks = lambda: (self.viewer.playback.in_point, self.viewer.playback.out_point)
+        self.proposals.marks = lambda: (self.timeline_model.in_point, self.timeline_model.out_point)
         self.script = ScriptTab()
         self.vfx = VfxTab()
         self.tabs = QTabWidget()
@@ -96,7 +88,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["Timeline"]], [300], Qt.Orientation.Vertical)
 
         self.undo_stack = QUndoStack(self)
-        self.projects = ProjectController(self)
+        self.projects = ProjectController(self, self.model.project)
         self.projects.changed.connect(self._on_project_changed)
         self.projects.message.connect(self.statusBar().showMessage)
         self._build_menus()
@@ -109,13 +101,20 @@ class MainWindow(QMainWindow):
         self.inspector.relabel_requested.connect(self._on_relabel)
         self.proposals.proposals_ready.connect(self._on_proposals)
         self.proposals.proposal_chosen.connect(self._on_proposal_chosen)
+        if hasattr(self.proposals, "proposal_kept"):
+            self.proposals.proposal_kept.connect(self._on_proposal_kept)
+        self.proposals.set_model(self.model) if hasattr(self.proposals, "set_model") else None
         self.vfx.element_rendered.connect(self._on_element_rendered)
         self.script.markers_ready.connect(self._on_script_markers)
         self.analysis.file_failed.connect(
             lambda path, message: self.statusBar().showMessage(f"Analysis failed: {message}"))
         self.viewer.playback.position_changed.connect(self._on_playback_position)
+        self.viewer.playback.marks_changed.connect(self._on_marks)
         subscribe(self, ((self.timeline_model.events.playhead, self._on_playhead_changed),
-                         (self.timeline_model.events.selected_shot, self._on_shot_selected)))
+                         (self.timeline_model.events.selected_shot, self._on_shot_selected),
+                         (self.timeline_model.events.in_point, self._on_model_marks),
+                         (self.timeline_model.events.out_point, self._on_model_marks),
+                         (self.model.events.analysis, self._on_model_analysis)))
         self._restore_layout()
         self._apply_settings()
         self.statusBar().showMessage("Ready — import footage with Ctrl+I or drop it on the bin")
@@ -157,7 +156,9 @@ class MainWindow(QMainWindow):
         undo = self.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Shift+Z")])
+        # both NLE habits; StandardKey.Redo already is one of them on some platforms, and a
+        # key bound twice is "ambiguous" to Qt and does nothing
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
         edit_menu.addSeparator()
@@ -239,7 +240,11 @@ class MainWindow(QMainWindow):
             self.import_paths([folder])
 
     def _on_imported(self, path: Path, info: MediaInfo) -> None:
-        self.projects.project.add_media(path)
+        try:
+            self.model.add_media(path)
+        except OSError as exc:
+            self._report_progress(f"Could not import {path.name}: {exc.strerror or exc}")
+            return
         if info.video is not None:
             self.analysis.enqueue(path)  # analysis starts as footage arrives
         self._report_progress(f"Imported {path.name}")
@@ -251,68 +256,75 @@ class MainWindow(QMainWindow):
             if info is not None and info.video is not None:
                 self.analysis.enqueue(path)
 
-    def _on_analysed(self, analysis: Analysis) -> None:
-        from engine.timeline.breakdown import breakdown
+    @property
+    def analyses(self) -> dict[Path, Analysis]:
+        """Analyses by file path (the model keys them by content fingerprint)."""
+        return {a.path: a for a in self.model.analyses.values()}
 
-        self.analyses[analysis.path] = analysis
-        timeline = breakdown(analysis.info, analysis.shots, _emotion_dicts(analysis))
-        project = self.projects.project
-        project.timelines = [t for t in project.timelines if t.name != timeline.name] + [timeline]
+    @property
+    def current(self) -> Path | None:
+        ref = self.model.project.media_item(self.model.current) if self.model.current else None
+        return ref.path if ref is not None else None
+
+    def _on_analysed(self, analysis: Analysis) -> None:
+        report = self.model.apply_analysis(analysis)  # a background result: merged, not undoable
         n = len(analysis.shots.shots)
-        self.statusBar().showMessage(f"{analysis.path.name}: {n} shots found")
-        if analysis.path == self.current:
-            self._show_analysis(analysis)
+        changed = f" — {report.summary()}" if report is not None and report.changed and not report.created else ""
+        self.statusBar().showMessage(f"{analysis.path.name}: {n} shots found{changed}")
+
+    def _on_model_analysis(self, fingerprint: str) -> None:
+        if fingerprint == self.model.current and self.model.proposal is None:
+            self._show_analysis(self.model.analyses[fingerprint])
 
     def _show_analysis(self, analysis: Analysis) -> None:
         model = self.timeline_model
-        model.load_shot_list(analysis.shots)
         if analysis.emotion is not None:
             shots = analysis.emotion.shots
             self.inspector.explanations = {
                 i: [(f"{c.feature} → {c.target}", c.contribution) for c in s.explanation]
                 for i, s in enumerate(shots)}
             self.inspector.features = {i: s.features for i, s in enumerate(shots)}
-            model.update_emotions({i: ShotEmotion(s.label, s.valence, s.arousal, s.confidence)
-                                   for i, s in enumerate(shots)})
-            model.valence = analysis.emotion.curve.valence
-            model.arousal = analysis.emotion.curve.arousal
+            emotions = self.model.shot_emotions(self.model.current)
             self.script.set_footage(
-                [{"start": s.start_frame, "end": s.end_frame, "label": s.label, "valence": s.valence,
-                  "arousal": s.arousal, "faces": int(s.features.get("face_count", 0))} for s in shots],
+                [{"start": s.start_frame, "end": s.end_frame, "label": emotions[i].label,
+                  "valence": s.valence, "arousal": s.arousal,
+                  "faces": int(s.features.get("face_count", 0))} for i, s in enumerate(shots)],
                 analysis.info.video.frame_rate)
         middles = [(s.start_frame + s.end_frame) // 2 for s in analysis.shots.shots]
         if self._thumbnail_job is not None:
             self._thumbnail_job.cancel()
         job = workers.Job(shot_thumbnails, analysis.path, middles)
+        fingerprint = self.model.current
         job.signals.finished.connect(
-            lambda thumbs, p=analysis.path: p == self.current and setattr(model, "thumbnails", thumbs))
+            lambda thumbs, f=fingerprint: f == self.model.current and self.model.proposal is None
+            and setattr(model, "thumbnails", thumbs))
         self._thumbnail_job = workers.start(job)
         self.timeline.zoom_to_fit()
 
-    # -- proposals, VFX, script --------------------------------------------------------------
-    def _on_proposals(self, timelines: list) -> None:
-        project = self.projects.project
-        names = {t.name for t in timelines}
+    # -- proposals, VFX, script: the editor's edits, each undoable ---------------------------
+    def _edit(self, edit) -> bool:
+        failed = push(self.undo_stack, self.model, edit)
+        if failed:
+            self.statusBar().showMessage(f"Not done: {failed}")
+        return failed is None
 
-        def add() -> None:
-            project.timelines = [t for t in project.timelines if t.name not in names] + timelines
-        self.undo_stack.push(EditTimelines(project, "Add proposals", add))
-        self.statusBar().showMessage(f"{len(timelines)} proposals added to the project")
+    def _on_proposals(self, timelines: list) -> None:
+        if self._edit(AddProposals(timelines)):
+            self.statusBar().showMessage(f"{len(timelines)} proposals added to the project")
+
+    def _on_proposal_kept(self, timeline) -> None:
+        if self._edit(KeepProposal(timeline)):
+            self.statusBar().showMessage(f"Kept “{timeline.name}”: later proposals never replace it")
 
     def _on_proposal_chosen(self, timeline) -> None:
         from engine.playback import Playlist
-
         from engine.playback.waveform import frame_peaks
 
-        self.current = None  # the viewer now plays an edit, not a clip
-        playlist = Playlist.from_timeline(timeline)
+        self.model.show_proposal(timeline)
         model = self.timeline_model
-        model.rate, model.length = playlist.rate, playlist.length
-        model.shots, model.transitions, model.emotions = [], [], {}
-        model.valence = model.arousal = None
-        model.proposal, model.waveforms = timeline, {}
         self.timeline.zoom_to_fit()
         self.tabs.setCurrentWidget(self.viewer)
+        playlist = Playlist.from_timeline(timeline)
         self.viewer.play(playlist)
         lanes = {track.name or f"A{i + 1}": Playlist.from_track(track, playlist.rate)
                  for i, track in enumerate(timeline.audio_tracks()[:2])}
@@ -323,7 +335,7 @@ class MainWindow(QMainWindow):
         workers.start(job)
 
     def _on_shot_selected(self, index) -> None:
-        analysis = self.analyses.get(self.current)
+        analysis = self.model.current_analysis()
         if index is None or analysis is None or index >= len(analysis.shots.shots):
             return
         shot = analysis.shots.shots[index]
@@ -331,76 +343,59 @@ class MainWindow(QMainWindow):
 
     def _on_element_rendered(self, element: dict) -> None:
         from engine.timeline import rates
-        from engine.vfx.placement import place_element
 
-        timeline = self._breakdown(Path(element["path"]))
-        if timeline is None:
+        fingerprint = self.model.fingerprint_of(element["path"])
+        analysis = self.model.analyses.get(fingerprint) if fingerprint else None
+        if analysis is None or self.model.project.breakdown(fingerprint) is None:
             self.statusBar().showMessage("Analyse the clip before adding elements to its timeline")
             return
-        rate = self.analyses[Path(element["path"])].info.video.frame_rate
+        rate = analysis.info.video.frame_rate
         span = rates.time_range(element["start"], element["end"] - element["start"] + 1, rate)
-        errors: list[str] = []
-
-        def place() -> None:
-            try:
-                place_element(self._breakdown(Path(element["path"])), span, element["file"],
-                              metadata={"kind": element.get("kind")})
-            except ValueError as exc:
-                errors.append(str(exc))
-        self.undo_stack.push(EditTimelines(self.projects.project, "Add VFX element", place))
-        if errors:
-            self.undo_stack.undo()
-            self.statusBar().showMessage(f"Not added: {errors[0]}")
-            return
-        self.statusBar().showMessage(f"Added {Path(element['file']).name} on V2 of “{timeline.name}”")
+        if self._edit(PlaceElement(fingerprint, span, element["file"], {"kind": element.get("kind")})):
+            self.statusBar().showMessage(
+                f"Added {Path(element['file']).name} on V2 of “{self.model.breakdown_name(fingerprint)}”")
 
     def _on_script_markers(self, markers) -> None:
-        timeline = self._breakdown(self.current) if self.current else None
-        if timeline is None:
+        fingerprint = self.model.current
+        if fingerprint is None or self.model.project.breakdown(fingerprint) is None:
             self.statusBar().showMessage("Select an analysed clip to attach the script's beats to")
             return
-        path = self.current
-        self.undo_stack.push(EditTimelines(self.projects.project, "Attach script beats",
-                                           lambda: self._breakdown(path).tracks.markers.extend(markers)))
-        self.statusBar().showMessage(f"{len(markers)} script beats attached to “{timeline.name}”")
-
-    def _breakdown(self, path: Path | None):
-        name = f"{path.stem} — shots" if path else None
-        return next((t for t in self.projects.project.timelines if t.name == name), None)
+        if self._edit(AttachMarkers(fingerprint, markers)):
+            self.statusBar().showMessage(
+                f"{len(markers)} script beats attached to “{self.model.breakdown_name(fingerprint)}”")
 
     def _on_relabel(self, index: int, label: str) -> None:
-        self.undo_stack.push(RelabelShot(self.timeline_model, index, label))
-        analysis = self.analyses.get(self.current)
-        if analysis is None or analysis.emotion is None:
+        fingerprint, analysis = self.model.current, self.model.current_analysis()
+        if analysis is None or index >= len(analysis.shots.shots):
             return
-        shot = analysis.emotion.shots[index]
+        shot = analysis.shots.shots[index]
+        if not self._edit(Relabel(fingerprint, shot.start_frame, label, index + 1)):
+            return
+        if analysis.emotion is None:
+            return
+        features = analysis.emotion.shots[index].features
         job = self.analysis.runner.submit("engine.affect.relabel:relabel_job", analysis.path,
-                                          shot.start_frame, shot.end_frame, label, shot.features)
+                                          shot.start_frame, shot.end_frame, label, features)
         job.signals.finished.connect(self.statusBar().showMessage)
-        job.signals.failed.connect(lambda message: self.statusBar().showMessage(f"Label not saved: {message}"))
+        job.signals.failed.connect(lambda message: self.statusBar().showMessage(f"Label not learned: {message}"))
 
     def current_timeline(self):
-        """What Export writes: the selected clip's shot breakdown, else the project's last timeline."""
-        timelines = list(self.projects.project.timelines)
-        if self.current is not None:
-            name = f"{self.current.stem} — shots"
-            for timeline in timelines:
-                if timeline.name == name:
-                    return timeline
-        return timelines[-1] if timelines else None
+        """What Export writes: the proposal or clip on screen, else the project's last timeline."""
+        timelines = list(self.model.project.timelines)
+        return self.model.current_timeline() or (timelines[-1] if timelines else None)
 
     def export_dialog(self) -> None:
-        timeline = self.timeline_model.proposal if self.current is None else self.current_timeline()
-        timeline = timeline or self.current_timeline()
+        timeline = self.current_timeline()
         if timeline is None:
             self.statusBar().showMessage("Nothing to export yet: analyse a clip first")
             return
-        folder = self.projects.project.path.parent if self.projects.project.path else Path.home()
+        project = self.model.project
+        folder = project.path.parent if project.path else Path.cwd()
         dialog = ExportDialog(timeline, folder, self)
         if dialog.exec() and dialog.result_path:
             self.statusBar().showMessage(f"Exported {dialog.result_path}")
 
-    # -- playhead sync -----------------------------------------------------------------------
+    # -- playhead and marks: one place, the timeline model -----------------------------------
     def _on_playback_position(self, frame: int) -> None:
         if self.timeline_model.playhead != frame:
             self.timeline_model.playhead = frame
@@ -408,6 +403,14 @@ class MainWindow(QMainWindow):
     def _on_playhead_changed(self, frame: int) -> None:
         if self.viewer.playback.position != frame and self.viewer.playback.speed == 0:
             self.viewer.playback.seek(frame)
+
+    def _on_marks(self, in_point, out_point) -> None:
+        self.timeline_model.in_point, self.timeline_model.out_point = in_point, out_point
+
+    def _on_model_marks(self, *_args) -> None:
+        model = self.timeline_model
+        if hasattr(self.viewer, "set_marks"):
+            self.viewer.set_marks(model.in_point, model.out_point)
 
     def _on_failed(self, path: Path, message: str) -> None:
         self._report_progress(f"Could not import {message}")
@@ -420,10 +423,12 @@ class MainWindow(QMainWindow):
 
     def _on_project_changed(self, project) -> None:
         self.undo_stack.clear()  # edits of the previous project cannot be undone into this one
+        self.model.set_project(project)
         self.bin.clear_clips()
         self.viewer.clear()
         self._watch(project)
         missing = {ref.path for ref in project.link_report.missing}
+        # re-probing re-analyses (instant from the cache) and merges: nothing the editor made is lost
         self.bin.import_paths(ref.path for ref in project.media if ref.path not in missing)
         for path in sorted(missing):
             self.bin.show_offline(path)
@@ -461,13 +466,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(last + tail)
 
     def _on_clip_selected(self, path: Path, info: MediaInfo) -> None:
-        self.current = path
+        fingerprint = self.model.fingerprint_of(path)
         self.viewer.show_clip(path, info)
-        analysis = self.analyses.get(path)
+        self.model.select_clip(fingerprint)
+        analysis = self.model.current_analysis()
         if analysis is not None:
             self._show_analysis(analysis)
         elif info.video is not None:
             self.timeline_model.rate = info.video.frame_rate
-            self.timeline_model.shots, self.timeline_model.transitions = [], []
             self.timeline_model.length = info.video.frame_count
             self.timeline.zoom_to_fit()

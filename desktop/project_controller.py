@@ -36,11 +36,12 @@ class ProjectController(QObject):
     changed = Signal(object)
     message = Signal(str)
 
-    def __init__(self, parent: QWidget, autosave_interval: float = 60.0) -> None:
+    def __init__(self, parent: QWidget, project: Project | None = None,
+                 autosave_interval: float = 60.0) -> None:
         super().__init__(parent)
         self.window = parent
         self.ask: Ask = ask_with_dialog(parent)
-        self.project = Project()
+        self.project = project or Project()
         self._interval = autosave_interval
         self.autosaver = Autosaver(self.project, interval=autosave_interval)
         self._timer = QTimer(self)
@@ -80,8 +81,34 @@ class ProjectController(QObject):
         self.message.emit(f"Opened {path.name}{' (recovered autosave)' if prefer_autosave else ''}{tail}")
         return True
 
+    def recover_at_launch(self) -> bool:
+        """Offer the work a crash left behind: the newest recent project whose autosave is newer
+        than its save, else the newest untitled autosave (called once at start)."""
+        for path in self.recent(include_missing=True):
+            if not Project.recoverable(path):
+                continue
+            answer = self.ask("Recover unsaved work?",
+                              f"{path.name} has unsaved changes from when Moviola last closed "
+                              "unexpectedly. Recover them?",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                Project.discard_autosave(path)  # the editor said no: never offered again
+                continue
+            return self._open_recovered(path)
+        return self.recover_untitled()
+
+    def _open_recovered(self, path: Path) -> bool:
+        try:
+            project = Project.load(path, search_paths=[path.parent], prefer_autosave=True)
+        except ProjectError as exc:
+            self.message.emit(f"Could not recover {exc}")
+            return False
+        self._set_project(project)
+        self.message.emit(f"Recovered unsaved changes of {path.name}")
+        return True
+
     def recover_untitled(self) -> bool:
-        """Offer the newest autosave of a never-saved project (called at start)."""
+        """Offer the newest autosave of a never-saved project."""
         autosaves = Project.untitled_autosaves()
         if not autosaves:
             return False
@@ -125,16 +152,17 @@ class ProjectController(QObject):
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         if answer == QMessageBox.StandardButton.Discard:
-            if self.project.path is not None:
-                Project.discard_autosave(self.project.path)
+            # what the editor discarded is never offered for recovery, untitled work included
+            self.project.discard_autosave_file()
             return True
         return False
 
-    def recent(self) -> list[Path]:
-        """Projects opened or saved lately, newest first, that still exist."""
+    def recent(self, include_missing: bool = False) -> list[Path]:
+        """Projects opened or saved lately, newest first, that still exist (or, with
+        ``include_missing``, whose autosave may be all that is left)."""
         stored = _settings().value("recent", []) or []
         stored = [stored] if isinstance(stored, str) else stored
-        return [Path(p) for p in stored if Path(p).is_file()]
+        return [Path(p) for p in stored if include_missing or Path(p).is_file()]
 
     def _remember(self, path: Path) -> None:
         paths = [str(path)] + [str(p) for p in self.recent() if p != path]

@@ -16,6 +16,7 @@ class ProposalsPanel(QWidget):
 
     proposals_ready = Signal(list)
     proposal_chosen = Signal(object)
+    proposal_kept = Signal(object)  # a timeline the editor keeps (whole, or trimmed to In–Out)
 
     def __init__(self, runner, clips, parent=None) -> None:
         """`runner` is the app's ProcessRunner; `clips()` returns the analysed clips to use."""
@@ -87,8 +88,38 @@ class ProposalsPanel(QWidget):
         review.addWidget(self.reject_button)
         layout.addLayout(review)
         layout.addWidget(self.explanation)
-        self.timelines: list = []
+        self.timelines: list = []  # the project's proposals, as listed
+        self.model = None
         self._job = None
+
+    def set_model(self, model) -> None:
+        """List the proposals of ``model``'s project, whichever project is open."""
+        from desktop.subscriptions import subscribe
+
+        self.model = model
+        subscribe(self, ((model.events.project, self._refresh_list),
+                         (model.events.project, self._follow_project)))
+        self._follow_project(model.project)
+
+    def _follow_project(self, project) -> None:
+        project.events.timelines_changed.connect(self._refresh_list)
+        self._refresh_list()
+
+    def _refresh_list(self, *_args) -> None:
+        from engine.project.identity import is_kept
+
+        current = self.timelines[self.list.currentRow()] if 0 <= self.list.currentRow() < len(self.timelines) else None
+        self.timelines = self.model.project.proposals()
+        self.list.blockSignals(True)  # redrawing the list is not the editor choosing
+        self.list.clear()
+        for i, timeline in enumerate(self.timelines):
+            seconds = timeline.duration().to_seconds()
+            star = "★ kept — " if is_kept(timeline) else ""
+            self.list.addItem(QListWidgetItem(f"{i + 1}. {star}{timeline.name} — {seconds:.1f} s"))
+        row = next((i for i, t in enumerate(self.timelines) if t is current), -1)
+        self.list.setCurrentRow(row)
+        self.list.blockSignals(False)
+        self._enable_review(row)
 
     def generate(self) -> None:
         clips: list[Path] = self.clips()
@@ -111,22 +142,16 @@ class ProposalsPanel(QWidget):
         import opentimelineio as otio
 
         timelines = [otio.adapters.read_from_string(d, "otio_json") for d in documents]
-        if self.plot is None:
-            from desktop.arc_plot import ArcPlot
-            self.plot = ArcPlot()
-            self.plot.setMinimumHeight(130)
-            self.layout().insertWidget(self.layout().indexOf(self.explanation) - 1, self.plot)
         self.generate_button.setEnabled(True)
         self.progress.setValue(1000)
-        self.timelines = timelines
-        self.list.clear()
-        for i, timeline in enumerate(timelines):
-            seconds = timeline.duration().to_seconds()
-            item = QListWidgetItem(f"{i + 1}. {timeline.name} — {seconds:.1f} s")
-            self.list.addItem(item)
-        self.proposals_ready.emit(timelines)
-        if timelines:
-            self.list.setCurrentRow(0)
+        self.proposals_ready.emit(timelines)  # the window adds them to the project (undoable)
+        if self.model is None:  # standalone (no project): list what arrived
+            self.timelines = timelines
+            self.list.clear()
+            self.list.addItems([t.name for t in timelines])
+        first = next((i for i, t in enumerate(self.timelines) if timelines and t is timelines[0]), -1)
+        if first >= 0:
+            self.list.setCurrentRow(first)
 
     def _on_failed(self, message: str) -> None:
         self.generate_button.setEnabled(True)
@@ -171,6 +196,9 @@ class ProposalsPanel(QWidget):
             span = otio.opentime.TimeRange(otio.opentime.RationalTime(mark_in, rate),
                                            otio.opentime.RationalTime(mark_out - mark_in + 1, rate))
             timeline = otio.algorithms.timeline_trimmed_to_range(timeline, span)
+            timeline.name = f"{timeline.name} — In–Out"
+        if kept:
+            self.proposal_kept.emit(timeline)
         document = otio.adapters.write_to_string(timeline, "otio_json")
         job = self.runner.submit("engine.edit.from_analysis:learn_from_timeline_job", document,
                                  self.clips(), kept=kept)
@@ -179,12 +207,23 @@ class ProposalsPanel(QWidget):
         for button in (self.accept_button, self.reject_button, self.trim_button):
             button.setEnabled(False)
 
-    def _on_current(self, item, _previous=None) -> None:
-        row = self.list.row(item) if item is not None else -1
+    def _ensure_plot(self):
+        if self.plot is None:  # matplotlib loads with the first proposal shown, not at startup
+            from desktop.arc_plot import ArcPlot
+            self.plot = ArcPlot()
+            self.plot.setMinimumHeight(130)
+            self.layout().insertWidget(self.layout().indexOf(self.explanation) - 1, self.plot)
+        return self.plot
+
+    def _enable_review(self, row: int) -> None:
         for button in (self.accept_button, self.reject_button, self.trim_button):
             button.setEnabled(0 <= row < len(self.timelines))
+
+    def _on_current(self, item, _previous=None) -> None:
+        row = self.list.row(item) if item is not None else -1
+        self._enable_review(row)
         if 0 <= row < len(self.timelines):
             timeline = self.timelines[row]
             self.explanation.setPlainText(str(timeline.metadata.get("moviola", {}).get("explanation", "")))
-            self.plot.show_timeline(timeline)
+            self._ensure_plot().show_timeline(timeline)
             self.proposal_chosen.emit(timeline)

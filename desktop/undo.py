@@ -1,47 +1,38 @@
-"""Undoable edits: every change the editor makes goes through a QUndoStack command."""
-from __future__ import annotations
+"""Undo: every editor action is an engine edit (engine/project/edits.py) on the one stack.
 
-from collections.abc import Callable
+Edits name their target by identity, so an undo after switching clips changes the clip it was
+made on, never the one on screen; background results are not edits and no undo removes them.
+"""
+from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
-from desktop.timeline.model import ShotEmotion, TimelineModel
+from desktop.project_model import ProjectModel
+from engine.project.edits import Edit
 
 
-class RelabelShot(QUndoCommand):
-    """The editor's label on a shot (the learned model keeps the example either way)."""
+class EditCommand(QUndoCommand):
+    """An engine edit on the undo stack. If its first run fails (``ValueError``: the target
+    cannot take it), the stack's ``push`` caller sees ``failed`` and the command is dropped."""
 
-    def __init__(self, model: TimelineModel, index: int, label: str) -> None:
-        super().__init__(f"Relabel shot {index + 1} as {label}")
-        self.model, self.index = model, index
-        self.before = model.emotions[index]
-        self.after = ShotEmotion(label, self.before.valence, self.before.arousal, 1.0)
-
-    def redo(self) -> None:
-        self.model.update_emotions({self.index: self.after})
-
-    def undo(self) -> None:
-        self.model.update_emotions({self.index: self.before})
-
-
-class EditTimelines(QUndoCommand):
-    """Any change to the project's timelines (proposals added, an element placed, markers
-    attached), undone by restoring copies taken before it."""
-
-    def __init__(self, project, text: str, change: Callable[[], None]) -> None:
-        super().__init__(text)
-        self.project, self.change = project, change
-        self.before = [t.clone() for t in project.timelines]
-        self.after = None
+    def __init__(self, model: ProjectModel, edit: Edit) -> None:
+        super().__init__(edit.text)
+        self.model, self.edit = model, edit
+        self.failed: str | None = None
 
     def redo(self) -> None:
-        if self.after is None:
-            self.change()  # the first time, the edit itself runs
-            self.after = [t.clone() for t in self.project.timelines]
-        else:
-            self.project.timelines = [t.clone() for t in self.after]
-        self.project.timeline_edited()
+        try:
+            self.model.apply(self.edit)
+        except ValueError as exc:
+            self.failed = str(exc)
+            self.setObsolete(True)  # QUndoStack drops an obsolete command after redo
 
     def undo(self) -> None:
-        self.project.timelines = [t.clone() for t in self.before]
-        self.project.timeline_edited()
+        self.model.revert(self.edit)
+
+
+def push(stack, model: ProjectModel, edit: Edit) -> str | None:
+    """Apply ``edit`` through the undo stack; the reason it could not apply, or None."""
+    command = EditCommand(model, edit)
+    stack.push(command)
+    return command.failed

@@ -29,6 +29,7 @@ from engine.project.fileformat import (
     write_document,
 )
 from engine.project.media_refs import LinkReport, MediaRef, locate, ref_from_entry, retarget_timelines
+from engine.project.identity import timeline_kind, timeline_media
 from engine.project.paths import config_dir
 
 AUTOSAVE_SUFFIX = ".autosave"
@@ -40,6 +41,7 @@ class ProjectEvents(SignalGroup):
     media_added = Signal(object)  # MediaRef
     media_removed = Signal(object)  # MediaRef
     timelines_changed = Signal()
+    labels_changed = Signal(str)  # the fingerprint whose labels changed
     settings_changed = Signal()
     dirty_changed = Signal(bool)
     path_changed = Signal(object)  # Path | None: the title bar shows it
@@ -69,6 +71,9 @@ class Project:
         self._media: list[MediaRef] = []
         self._timelines: EventedList = EventedList()
         self._settings: EventedDict = EventedDict()
+        # fingerprint -> {shot's first source frame -> the editor's label}: keyed by content
+        # and source time, so labels survive renames, moves and re-analysis.
+        self._labels: dict[str, dict[int, str]] = {}
         self._dirty = False
         self._revision = 0
         self._autosaved_revision = 0
@@ -115,6 +120,44 @@ class Project:
             self._settings.update(value)
         self._on_settings_changed()
 
+    def labels(self, fingerprint: str) -> dict[int, str]:
+        """The editor's labels of one media item: shot start frame -> label (a copy)."""
+        return dict(self._labels.get(fingerprint, {}))
+
+    def set_label(self, fingerprint: str, start_frame: int, label: str | None) -> None:
+        """Set (or, with None, clear) the editor's label of the shot starting at ``start_frame``."""
+        labels = self._labels.setdefault(fingerprint, {})
+        if label is None:
+            labels.pop(int(start_frame), None)
+        else:
+            labels[int(start_frame)] = str(label)
+        if not labels:
+            del self._labels[fingerprint]
+        self.events.labels_changed.emit(fingerprint)
+        self._touch()
+
+    def media_item(self, fingerprint: str) -> MediaRef | None:
+        """The media item with this content fingerprint, or None."""
+        return next((ref for ref in self._media if ref.fingerprint == fingerprint), None)
+
+    def breakdown(self, fingerprint: str) -> otio.schema.Timeline | None:
+        """The shot-breakdown timeline of one media item (found by identity, never by name)."""
+        return next((t for t in self._timelines if timeline_kind(t) == "breakdown"
+                     and timeline_media(t) == fingerprint), None)
+
+    def proposals(self) -> list[otio.schema.Timeline]:
+        """The proposal timelines, in the order they were added."""
+        return [t for t in self._timelines if timeline_kind(t) == "proposal"]
+
+    def unique_name(self, name: str) -> str:
+        """``name``, or ``name (2)``, ``name (3)``… when a timeline already has it."""
+        taken = {t.name for t in self._timelines}
+        candidate, n = name, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{name} ({n})"
+        return candidate
+
     @property
     def dirty(self) -> bool:
         """Whether there are changes not saved to the project file."""
@@ -143,6 +186,9 @@ class Project:
             if ref.path == absolute:
                 return ref
         ref = MediaRef.from_file(absolute)
+        same = self.media_item(ref.fingerprint)
+        if same is not None:
+            return same  # a media item is its content: a copy elsewhere is the same item
         self._media.append(ref)
         self.events.media_added.emit(ref)
         self._touch()
@@ -270,6 +316,15 @@ class Project:
         with contextlib.suppress(OSError):
             autosave_path_for(os.path.abspath(path)).unlink()
 
+    def discard_autosave_file(self) -> None:
+        """Delete this project's autosave, untitled or not (the editor discarded the work)."""
+        target = self._path and autosave_path_for(self._path) or self._untitled_autosave
+        if target is not None:
+            with contextlib.suppress(OSError):
+                target.unlink()
+        self._untitled_autosave = None
+        self._autosaved_revision = self._revision
+
     @classmethod
     def load(
         cls,
@@ -332,6 +387,7 @@ class Project:
         with self._timelines.events.blocked(), self._settings.events.blocked():
             self._timelines.extend(timelines)
             self._settings.update(doc.get("settings", {}))
+        self._labels = _read_labels(doc.get("labels", {}), source)
         report = LinkReport()
         for entry in doc.get("media", []):
             ref = ref_from_entry(entry)
@@ -373,6 +429,8 @@ class Project:
             "version": VERSION,
             "media": media,
             "settings": dict(self._settings),
+            "labels": {fp: {str(frame): label for frame, label in sorted(labels.items())}
+                       for fp, labels in self._labels.items()},
             "timelines": timelines,
         }
 
@@ -411,3 +469,19 @@ class Project:
         if dirty != self._dirty:
             self._dirty = dirty
             self.events.dirty_changed.emit(dirty)
+
+
+def _read_labels(data: Any, source: Path) -> dict[str, dict[int, str]]:
+    """The ``labels`` section, checked: ``{fingerprint: {"start frame": label}}``."""
+    if not isinstance(data, dict):
+        raise ProjectError(f"{source}: 'labels' must be an object")
+    labels: dict[str, dict[int, str]] = {}
+    for fingerprint, entries in data.items():
+        if not isinstance(entries, dict):
+            raise ProjectError(f"{source}: labels of {fingerprint!r} must be an object")
+        try:
+            labels[fingerprint] = {int(frame): label for frame, label in entries.items()
+                                   if isinstance(label, str)}
+        except ValueError:
+            raise ProjectError(f"{source}: labels of {fingerprint!r} are not keyed by frame") from None
+    return labels
