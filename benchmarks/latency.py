@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 
 from desktop.app import create_app  # noqa: E402
-from desktop.process_runner import ProcessRunner  # noqa: E402
+from desktop.runner import ProcessRunner  # noqa: E402
 from desktop.workers import Job, start  # noqa: E402
 from engine.analysis import analysis_job  # noqa: E402
 

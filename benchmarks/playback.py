@@ -24,7 +24,7 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
 from desktop.app import create_app  # noqa: E402
 from desktop.playback.controller import PlaybackController  # noqa: E402
-from desktop.process_runner import ProcessRunner  # noqa: E402
+from desktop.runner import ProcessRunner  # noqa: E402
 from engine.media import probe  # noqa: E402
 from engine.playback import Playlist  # noqa: E402
 

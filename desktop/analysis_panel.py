@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QHBoxLayout, QProgressBar, QPushButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from desktop.process_runner import ProcessJob, ProcessRunner
+from desktop.runner import Job, ProcessRunner
 from engine.analysis import Analysis
 
 COLUMNS = ("File", "Progress", "Status", "ETA")
@@ -54,7 +54,7 @@ class AnalysisPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
-        self._jobs: dict[Path, ProcessJob] = {}
+        self._jobs: dict[Path, Job] = {}
         self._items: dict[Path, QTreeWidgetItem] = {}
         self._started: dict[Path, float] = {}
 

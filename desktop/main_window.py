@@ -15,12 +15,12 @@ from desktop.inspector import Inspector
 from desktop.media_bin import MediaBin
 from desktop.project_controller import ProjectController
 from desktop.proposals_panel import ProposalsPanel
-from desktop.script_tab import ScriptTab
+from desktop.script.tab import ScriptTab
 from desktop.subscriptions import subscribe
 from desktop.project_model import ProjectModel
 from desktop.timeline.view import TimelineView
 from desktop.undo import push
-from desktop.vfx_tab import VfxTab
+from desktop.vfx.tab import VfxTab
 from desktop.viewer import Viewer
 from engine.analysis import Analysis
 from engine.media import MediaInfo

@@ -1,1 +1,1 @@
-"""Parts of the script tab (`desktop.script_tab.ScriptTab`): worker, preview, outline, footage."""
+"""The script tab (`desktop.script.tab.ScriptTab`) and its parts: preview, outline, footage."""

@@ -1,1 +1,1 @@
-"""Parts of the VFX tab (``desktop.vfx_tab``): the picture canvas and the element form."""
+"""The VFX tab (`desktop.vfx.tab.VfxTab`) and its parts: the picture canvas and the element form."""

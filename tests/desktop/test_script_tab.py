@@ -11,7 +11,7 @@ import pytest
 
 from desktop.script.outline_panel import parse_beats
 from desktop.script.preview import render_lines
-from desktop.script_tab import ScriptTab
+from desktop.script.tab import ScriptTab
 from engine.script import parse
 
 WAIT = 120_000  # first use loads the model

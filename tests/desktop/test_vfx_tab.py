@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from desktop.vfx_tab import ELEMENT, KEY, STABILIZE, TRACK, VfxTab, output_path
+from desktop.vfx.tab import ELEMENT, KEY, STABILIZE, TRACK, VfxTab, output_path
 from engine.media import probe
 
 START, END = 100, 111  # inclusive: 12 frames of a 640x360 clip
