@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from engine.project.atomic import atomic_write_text
+
 from .trackdata import CameraTrack
 
 # Blender's default full-frame sensor width, millimetres.
@@ -49,21 +51,28 @@ def solve_nodal(track: CameraTrack, lens_mm: float = 35.0) -> tuple[np.ndarray, 
 
 
 def blender_script(track: CameraTrack, lens_mm: float = 35.0, first_frame: int = 1) -> str:
-    """Python source that, run in Blender, builds the animated camera for ``track``."""
+    """Python source that, run in Blender, builds the animated camera for ``track``.
+
+    The script is code that someone will run, and the media file's name comes from
+    outside (a name can hold quotes, newlines, anything). So no text from outside is
+    ever pasted into the script except as ``repr()`` in an assignment (``SOURCE =``),
+    which is always one string literal; every other value is a number formatted here.
+    """
     eulers, lenses = solve_nodal(track, lens_mm)
     fps, fps_base = blender_rate(track.frame_rate)
     keys = ",\n".join(
-        f"    ({first_frame + i}, {e[0]:.8f}, {e[1]:.8f}, {e[2]:.8f}, {lens:.6f})"
+        f"    ({int(first_frame) + i}, {float(e[0]):.8f}, {float(e[1]):.8f}, {float(e[2]):.8f}, {float(lens):.6f})"
         for i, (e, lens) in enumerate(zip(eulers, lenses)))
-    rate = track.frame_rate
+    rate = Fraction(track.frame_rate)
     return _TEMPLATE.format(
-        source=repr(str(track.source)), start=track.start, fps=fps, fps_base=repr(fps_base),
-        rate=f"{rate.numerator}/{rate.denominator}", width=track.width, height=track.height,
-        sensor=SENSOR_WIDTH, keys=keys)
+        source=repr(str(track.source)), start=int(track.start), fps=int(fps), fps_base=repr(float(fps_base)),
+        rate=f"{int(rate.numerator)}/{int(rate.denominator)}", width=int(track.width), height=int(track.height),
+        sensor=repr(float(SENSOR_WIDTH)), keys=keys)
 
 
 def write_blender_script(track: CameraTrack, path: str | Path, lens_mm: float = 35.0) -> None:
-    Path(path).write_text(blender_script(track, lens_mm), encoding="utf-8")
+    """Write :func:`blender_script` to ``path`` (atomically, UTF-8)."""
+    atomic_write_text(path, blender_script(track, lens_mm))
 
 
 def blender_rate(rate: Fraction) -> tuple[int, float]:
@@ -72,7 +81,8 @@ def blender_rate(rate: Fraction) -> tuple[int, float]:
     return fps, fps / float(rate)
 
 
-_TEMPLATE = '''"""Camera for {source} from Moviola: run in Blender (Scripting tab, or blender --python).
+# Only numbers go into the docstring; the source file's name is in SOURCE alone.
+_TEMPLATE = '''"""Camera for the clip in SOURCE, from Moviola: run in Blender (Scripting tab, or blender --python).
 
 Nodal solve of a 2D track: one rotation and lens keyframe per frame of the shot.
 Frame rate {rate}, {width}x{height}; scene frame 1 is source frame {start}.
