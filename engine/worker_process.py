@@ -35,7 +35,10 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def serve(requests: Connection, events: Connection, parent_pid: int) -> None:
-    """Process entry point: run requested jobs until asked to stop or the GUI goes away."""
+    """Process entry point: run requested jobs until asked to stop or the GUI goes away.
+
+    Never returns: the process ends here.
+    """
     die_with_parent(parent_pid)
     # Ctrl+C in a terminal reaches the whole process group: the GUI decides, not us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -46,7 +49,11 @@ def serve(requests: Connection, events: Connection, parent_pid: int) -> None:
     while True:
         request = jobs.get()
         if request is None:
-            return
+            # Nothing here needs the interpreter's teardown, which with torch loaded takes
+            # seconds: the GUI waits for this exit when it closes.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         _, job_id, target, args, kwargs = request
         reply = _run(job_id, target, args, kwargs, events, cancels[job_id])
         cancels.pop(job_id, None)

@@ -5,9 +5,11 @@ beats, locations → scenes) or the analysed footage — and the model and sampl
 Right: the variants side by side as they stream in, the document (Fountain) that the writer
 accepts a variant into, and the formatted page preview with the exports.
 
-The model loads and generates in a worker thread (`desktop.script.worker`); Stop sets the
-task's cancel event, which the engine checks between tokens. When the configured model is not
-available offline, the engine uses the bundled model and the banner says so.
+The model loads and generates in the tab's worker process (`desktop.runner.ProcessRunner`
+running `engine.script.jobs`), where it stays loaded for the next job; the variants stream
+back as text events. Stop is the runner's cancel: the engine checks it between tokens and
+returns what was written. When the configured model is not available offline, the engine
+uses the bundled model and the banner says so.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import logging
 from fractions import Fraction
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,7 +43,8 @@ from PySide6.QtWidgets import (
 from desktop.script.footage_panel import FootagePanel
 from desktop.script.outline_panel import OutlinePanel
 from desktop.script.preview import ScreenplayPreview
-from desktop.script.worker import ScriptTask, one_line, step_work, stream_work
+from desktop.runner import Job, ProcessRunner
+from engine.jobs import one_line
 
 log = logging.getLogger(__name__)
 
@@ -147,12 +150,15 @@ class ScriptTab(QWidget):
 
     markers_ready = Signal(object)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, runner: ProcessRunner | None = None) -> None:
+        """`runner`: the worker process to write in; by default the tab starts its own, so
+        the model stays loaded there between jobs and writing never waits behind analysis."""
         super().__init__(parent)
         self.setStyleSheet(_STYLE)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # one model at work at a time; tasks queue behind it
-        self.task: ScriptTask | None = None
+        self._owns_runner = runner is None
+        self.runner = runner or ProcessRunner(self, name="moviola-script")
+        self.task: Job | None = None
+        self._variant = 0  # the variant the streamed text belongs to
         self.result = None  # the last GenerationResult
         self.panes: list[VariantPane] = []
         self.model_in_use: str | None = None
@@ -432,10 +438,11 @@ class ScriptTab(QWidget):
             pane.meta.setText("waiting…")
         self.result = None
         self.streamed = [0] * params.variants
-        task = self._start(stream_work(prompt, params), self._on_generated,
-                           f"Generating {params.variants} "
+        self._variant = 0
+        task = self._start("engine.script.jobs:generate_job", (self._model_name(), prompt, params),
+                           self._on_generated, f"Generating {params.variants} "
                            f"variant{'s' if params.variants != 1 else ''}…")
-        task.signals.chunk.connect(self._on_chunk)
+        task.text.connect(self._on_text)
 
     def stop(self) -> None:
         """Ask the running task to stop; the engine notices within a token."""
@@ -501,23 +508,19 @@ class ScriptTab(QWidget):
         if name == "drafts" and not story.scenes:
             self.show_error("Plan the scenes first.")
             return
-        steps = {"title": (outline.generate_title, {}), "characters": (outline.generate_characters, {}),
-                 "beats": (outline.generate_beats, {}), "locations": (outline.generate_locations, {}),
-                 "drafts": (outline.draft_scenes, {"max_new_tokens": self.max_tokens.value()})}
-        step, extra = steps[name]
+        extra = {"max_new_tokens": self.max_tokens.value()} if name == "drafts" else {}
         self._step_name = name
-        self._start(step_work(step, story, seed=seed, **extra), self._on_step, f"Outline: {name}…")
+        self._start("engine.script.jobs:outline_job", (name, story, self._model_name()),
+                    self._on_step, f"Outline: {name}…", seed=seed, **extra)
 
     def draft_footage(self) -> None:
-        """Write a text per footage beat (off the GUI thread); the table shows them to edit."""
-        from engine.script.footage import draft_from_footage
-
+        """Write a text per footage beat (in the worker); the table shows them to edit."""
         if self.busy() or not self.footage.shots:
             return
-        self._start(step_work(draft_from_footage, self.footage.shots,
-                              mode=self.footage.current_mode(), context=self.footage.context.text(),
-                              seed=max(self.seed.value(), 0)),
-                    self._on_footage_drafted, "Drafting from the footage…")
+        self._start("engine.script.jobs:footage_job", (self.footage.shots, self._model_name()),
+                    self._on_footage_drafted, "Drafting from the footage…",
+                    mode=self.footage.current_mode(), context=self.footage.context.text(),
+                    seed=max(self.seed.value(), 0))
 
     def attach_markers(self) -> None:
         """Emit `markers_ready` with the (edited) footage beats as OTIO markers."""
@@ -589,35 +592,36 @@ class ScriptTab(QWidget):
         self.error.clear()
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel the running task and wait for the worker (call before the tab goes away)."""
-        if self.task is not None:
+        """Stop the running job, and the worker process if the tab started it (call before the
+        tab goes away)."""
+        if self._owns_runner:
+            self.runner.shutdown(timeout_ms / 1000)
+        elif self.task is not None:
             self.task.cancel()
-        self.pool.waitForDone(timeout_ms)
+        if self.task is not None:
+            self._idle()
 
     # --- worker plumbing -----------------------------------------------------------------
 
-    def _generator(self):
-        from engine.script import ScriptGenerator
+    def _model_name(self) -> str:
+        return self.model.text().strip() or "gpt2"
 
-        return ScriptGenerator(self.model.text().strip() or "gpt2", fallback=True)
-
-    def _start(self, work, on_finished, message: str) -> ScriptTask:
+    def _start(self, target: str, args: tuple, on_finished, message: str, **kwargs) -> Job:
         self.clear_error()
-        task = ScriptTask(self._generator(), work)
-        task.signals.loaded.connect(self._on_loaded)
-        task.signals.progress.connect(self._on_progress)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.cancelled.connect(self._on_cancelled)
+        task = self.runner.submit(target, *args, **kwargs)
+        task.partial.connect(self._on_partial)
+        task.progress.connect(self._on_progress)
+        task.failed.connect(self._on_failed)
+        task.cancelled.connect(self._on_cancelled)
         # The result's handler first, then the tab goes idle: waiting for idle sees the result.
-        task.signals.finished.connect(on_finished)
-        task.signals.finished.connect(self._on_done)
+        task.finished.connect(on_finished)
+        task.finished.connect(self._on_done)
         self.task = task
         self._set_busy(True)
         self.progress.setValue(0)
         self.status.setText(message if self.model_in_use else f"Loading {self.model.text()}… "
                             "(first use can take a while)")
         self._pending_message = message
-        self.pool.start(task)
         return task
 
     def _set_busy(self, busy: bool) -> None:
@@ -648,14 +652,20 @@ class ScriptTab(QWidget):
             self.model_label.setText(f"In use: {model_id}")
         self.status.setText(self._pending_message)
 
-    def _on_chunk(self, variant: int, text: str, fraction: float, tokens: int) -> None:
-        if variant < len(self.panes):
-            self.streamed[variant] += 1
-            pane = self.panes[variant]
-            pane.append(text)
-            pane.meta.setText(f"{tokens} tokens…")
-        self.progress.setValue(int(fraction * 1000))
-        self.status.setText(f"Writing variant {variant + 1} of {len(self.panes)} — {tokens} tokens")
+    def _on_partial(self, value) -> None:
+        from engine.script.jobs import ModelInUse, VariantStarted
+
+        if isinstance(value, ModelInUse):
+            self._on_loaded(value.model, value.fallback, value.message)
+        elif isinstance(value, VariantStarted):
+            self._variant = value.index
+            if value.index < len(self.panes):
+                self.panes[value.index].meta.setText("writing…")
+
+    def _on_text(self, text: str) -> None:
+        if self._variant < len(self.panes):
+            self.streamed[self._variant] += 1
+            self.panes[self._variant].append(text)
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))

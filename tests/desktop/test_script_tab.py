@@ -1,6 +1,7 @@
-"""The script tab: real generation with the bundled model off the GUI thread, streaming into
-variant panes, Stop, accepting a variant, the formatted preview, exports, the outline steps
-and footage markers. HF_HUB_OFFLINE=1 and gpt2 is not cached, so the fallback is in use."""
+"""The script tab: real generation with the bundled model in the tab's worker process,
+streaming into variant panes, Stop, accepting a variant, the formatted preview, exports, the
+outline steps and footage markers. HF_HUB_OFFLINE=1 and gpt2 is not cached, so the fallback
+is in use."""
 from __future__ import annotations
 
 import time
@@ -17,9 +18,19 @@ from engine.script import parse
 WAIT = 120_000  # first use loads the model
 
 
+@pytest.fixture(scope="module")
+def runner(qapp):
+    """One worker process for the module: the model loads once, as in the app's tab."""
+    from desktop.runner import ProcessRunner
+
+    runner = ProcessRunner(name="moviola-script-test")
+    yield runner
+    runner.shutdown()
+
+
 @pytest.fixture
-def tab(qtbot, qapp):
-    widget = ScriptTab()
+def tab(qtbot, qapp, runner):
+    widget = ScriptTab(runner=runner)
     qtbot.addWidget(widget)
     widget.resize(1400, 900)
     widget.show()
@@ -199,14 +210,27 @@ def test_footage_prompt_and_markers(qtbot, tab):
     assert markers[1].color == "RED"
 
 
-def test_worker_errors_are_one_line_messages(qtbot, tab, monkeypatch):
-    class Broken:
-        def load(self):
-            raise RuntimeError("model folder is damaged\nTraceback (most recent call last): ...")
+def test_worker_errors_are_one_line_messages(qtbot, tab, tmp_path):
+    # A damaged model folder: its tokenizer gives "INT." an id the model has no embedding
+    # for, so generation fails inside the worker process with torch's IndexError.
+    import json
+    import shutil
 
-    monkeypatch.setattr(tab, "_generator", lambda: Broken())
+    from engine.script import FALLBACK_DIR
+
+    damaged = tmp_path / "damaged-model"
+    shutil.copytree(FALLBACK_DIR, damaged)
+    tokenizer = json.loads((damaged / "tokenizer.json").read_text(encoding="utf-8"))
+    tokenizer["added_tokens"].append({"id": 5000, "content": "INT.", "single_word": False,
+                                      "lstrip": False, "rstrip": False, "normalized": False,
+                                      "special": False})
+    (damaged / "tokenizer.json").write_text(json.dumps(tokenizer), encoding="utf-8")
+    tab.model.setText(str(damaged))
     tab.generate_button.click()
-    qtbot.waitUntil(lambda: not tab.busy(), timeout=5000)
+    qtbot.waitUntil(lambda: not tab.busy(), timeout=WAIT)
     assert tab.error.isVisible()
-    assert tab.error.text() == "⚠ model folder is damaged"
-    assert tab.generate_button.isEnabled()
+    text = tab.error.text()
+    assert text.startswith("⚠ unexpected error (IndexError: index out of range")
+    assert "\n" not in text and "Traceback" not in text
+    assert tab.generate_button.isEnabled() and not tab.stop_button.isEnabled()
+    assert tab.status.text() == "Failed."
