@@ -5,8 +5,11 @@ Usage: .venv/bin/python benchmarks/timeline_view.py [--shots N] [--repeat N]
 
 Offscreen. Each figure is the median of N full repaints (``widget.grab()``) of a
 1600x330 view at several zoom levels, after one warm-up paint (which converts the
-thumbnails it shows; that cold paint is printed too). ``--screenshot`` also saves the
-view on a real sequence from ../shared/media/sequences with plausible emotion.
+thumbnails it shows; that cold paint is printed too). The table shows a proposal (all
+its lanes, a marker on every clip, 200 timeline markers, In/Out); a second part shows a
+clip's breakdown (VFX elements on V2, a marker per shot, script beats) and how long
+reading its OTIO timeline takes. ``--screenshot`` also saves the view on a real sequence
+from ../shared/media/sequences with plausible emotion.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import opentimelineio as otio  # noqa: E402
 
-from desktop.timeline.model import EMOTION_LABELS, Marker, ShotEmotion, TimelineModel  # noqa: E402
+from desktop.timeline.model import EMOTION_LABELS, ShotEmotion, TimelineModel  # noqa: E402
 from engine.timeline import model as otio_model  # noqa: E402
 from engine.timeline.rates import rational, time_range  # noqa: E402
 
@@ -60,8 +63,13 @@ def emotion_curves(shots, emotions, length: int, rng: np.random.Generator):
             np.clip(arousal + np.abs(wobble), 0, 1).astype(np.float32))
 
 
-def proposal_from_shots(shots, names, emotions, rate, music_frames: int) -> otio.schema.Timeline:
-    """A proposal on V1/A1 cut from the shots, a title on V2 and music on A2."""
+def proposal_from_shots(shots, names, emotions, rate, music_frames: int,
+                        markers=()) -> otio.schema.Timeline:
+    """A proposal on V1/A1 cut from the shots, a title on V2 and music on A2.
+
+    Each V1 clip carries a marker at its first frame (as a breakdown's do); ``markers``
+    are ``(frame, name, MarkerColor)`` timeline markers.
+    """
     timeline = otio.schema.Timeline(name="Proposal 1")
     v1 = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     a1 = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
@@ -73,6 +81,8 @@ def proposal_from_shots(shots, names, emotions, rate, music_frames: int) -> otio
             continue
         clip = otio.schema.Clip(name=names[shot], source_range=time_range(start, end - start + 1, rate))
         otio_model.meta(clip)["emotion"] = emotions[shot]._asdict()
+        clip.markers.append(otio.schema.Marker(name=f"shot {shot + 1}", color=otio.schema.MarkerColor.BLUE,
+                                               marked_range=time_range(start, 1, rate)))
         v1.append(clip)
         a1.append(otio.schema.Clip(name=names[shot], source_range=time_range(start, end - start + 1, rate)))
         position = end + 1
@@ -83,8 +93,25 @@ def proposal_from_shots(shots, names, emotions, rate, music_frames: int) -> otio
     a2.append(otio.schema.Gap(source_range=time_range(0, round(rate), rate)))
     a2.append(otio.schema.Clip(name="Score — cue 1M1", source_range=time_range(0, music_frames, rate)))
     timeline.tracks.extend([v1, v2, a1, a2])
+    timeline.tracks.markers.extend(otio.schema.Marker(name=name, color=color,
+                                                      marked_range=time_range(frame, 0, rate))
+                                   for frame, name, color in markers)
     timeline.global_start_time = rational(0, rate)
     return timeline
+
+
+def elements_on_v2(timeline: otio.schema.Timeline, spans, rate) -> None:
+    """Placed VFX elements (``engine.vfx.placement`` metadata) on a new V2 above V1."""
+    v2 = otio.schema.Track(name="V2", kind=otio.schema.TrackKind.Video)
+    position = 0
+    for k, (start, length) in enumerate(spans):
+        if start > position:
+            v2.append(otio.schema.Gap(source_range=time_range(0, start - position, rate)))
+        clip = otio.schema.Clip(name=f"Element {k + 1}", source_range=time_range(0, length, rate))
+        otio_model.meta(clip)["vfx"] = {"kind": ("element", "keyed", "stabilized")[k % 3]}
+        v2.append(clip)
+        position = start + length
+    timeline.tracks.insert(1, v2)
 
 
 def synthetic_model(count: int, seed: int = 7) -> TimelineModel:
@@ -102,14 +129,30 @@ def synthetic_model(count: int, seed: int = 7) -> TimelineModel:
                           transitions=[("cut", s, s) for s, _ in shots[1:]], emotions=emotions,
                           valence=valence, arousal=arousal,
                           thumbnails={i: stills[i % len(stills)] for i in range(count)},
-                          markers=[Marker(int(f), f"M{k}", "#cc79a7")
-                                   for k, f in enumerate(rng.integers(0, length, 200))],
-                          playhead=length // 3, selected_shot=count // 3)
-    model.proposal = proposal_from_shots(shots, [f"Shot {i + 1}" for i in range(count)], emotions,
-                                         rate, length // 2)
+                          playhead=length // 3, selected_shot=count // 3,
+                          in_point=length // 4, out_point=length // 2)
+    beats = [(int(f), f"M{k}", otio.schema.MarkerColor.PINK)
+             for k, f in enumerate(sorted(rng.integers(0, length, 200)))]
+    model.proposal = model.timeline = proposal_from_shots(
+        shots, [f"Shot {i + 1}" for i in range(count)], emotions, rate, length // 2, beats)
     model.waveforms = {"A1": rng.random(length).astype(np.float32),
                        "A2": rng.random(length // 4).astype(np.float32)}
     return model
+
+
+def clip_model(model: TimelineModel) -> TimelineModel:
+    """The same shots shown as a clip: its breakdown (V1 from the proposal's, elements on
+    V2 over one shot in ten) instead of a proposal's lanes."""
+    timeline = otio.schema.Timeline(name="Clip — shots")
+    timeline.tracks.append(model.proposal.video_tracks()[0].deepcopy())
+    timeline.tracks.markers.extend(m.deepcopy() for m in model.proposal.tracks.markers)
+    elements_on_v2(timeline, [(s, e - s + 1) for s, e in model.shots[::10]], model.rate)
+    clip = TimelineModel(rate=model.rate, length=model.length, shots=model.shots,
+                         transitions=model.transitions, emotions=model.emotions,
+                         valence=model.valence, arousal=model.arousal, thumbnails=model.thumbnails,
+                         playhead=model.playhead, in_point=model.in_point, out_point=model.out_point)
+    clip.timeline = timeline
+    return clip
 
 
 def sequence_model(name: str = "seq00_24fps") -> TimelineModel:
@@ -141,9 +184,10 @@ def sequence_model(name: str = "seq00_24fps") -> TimelineModel:
         rate=rate, length=length, shots=shots,
         transitions=[(t["type"], t["start_frame"], t["end_frame"]) for t in truth["transitions"]],
         emotions=emotions, valence=valence, arousal=arousal, thumbnails=thumbnails,
-        markers=[Marker(300, "Turn", "#f0e442"), Marker(600, "Music in", "#cc79a7")],
         playhead=352, selected_shot=4, in_point=120, out_point=520)
-    model.proposal = proposal_from_shots(shots, names, emotions, rate, length - 30)
+    model.proposal = model.timeline = proposal_from_shots(
+        shots, names, emotions, rate, length - 30,
+        [(300, "Turn", otio.schema.MarkerColor.YELLOW), (600, "Music in", otio.schema.MarkerColor.PINK)])
     music = np.convolve(rng.random(length), np.ones(5) / 5, mode="same") * 0.7 + 0.1
     model.waveforms = {"A1": peaks, "A2": music.astype(np.float32)}
     return model
@@ -210,6 +254,33 @@ def main(argv: list[str] | None = None) -> int:
         app.processEvents()  # delivers the pending partial paint, as the event loop would
         timings.append((time.perf_counter() - start) * 1000)
     print(f"playhead step (partial repaint) at 2 px/frame: {statistics.median(timings):.2f} ms")
+
+    # A clip instead: its V1 is the shots row, V2 elements get a lane above it.
+    clip = clip_model(model)
+    start = time.perf_counter()
+    clip_view = TimelineView(clip)
+    read = (time.perf_counter() - start) * 1000
+    clip_view.resize(*SIZE)
+    clip_view.show()
+    app.processEvents()
+    reads = []
+    for _ in range(5):
+        start = time.perf_counter()
+        clip.revision += 1  # an in-place edit of the OTIO timeline: read it again, repaint
+        clip_view.grab()
+        reads.append((time.perf_counter() - start) * 1000)
+    elements = sum(1 for item in clip.timeline.tracks[1] if isinstance(item, otio.schema.Clip))
+    print(f"clip breakdown: {elements} elements on V2, {len(clip.shots):,} clip markers; view built "
+          f"in {read:.0f} ms; an edit (revision + read + repaint at fit) {statistics.median(reads):.0f} ms")
+    for name, scale in levels[:3]:
+        if scale is None:
+            clip_view.zoom_to_fit()
+        else:
+            clip_view.set_scale(scale, clip_view.x_at(clip.playhead))
+        app.processEvents()
+        cold, warm = time_grabs(clip_view, args.repeat)
+        print(f"{'clip ' + name + f' ({clip_view.scale:.3g})':>27} {cold:9.2f} {warm:9.2f} "
+              f"{warm / baseline:8.1f}")
 
     if args.screenshot:
         real = TimelineView(sequence_model())

@@ -3,7 +3,8 @@
 ``TimelineModel`` (Qt-free, evented) holds what is shown; ``TimelineView`` draws it
 and writes the editor's clicks back into the model.
 """
-from .model import Marker, ShotEmotion, TimelineModel, timecode
+from .content import Marker
+from .model import ShotEmotion, TimelineModel, timecode
 
 __all__ = ["Marker", "ShotEmotion", "TimelineModel", "TimelineView", "timecode"]
 

@@ -30,11 +30,18 @@ class Row(NamedTuple):
         return self.top <= y < self.bottom
 
 
-def stack_rows(lanes) -> list[Row]:
-    """Rows top to bottom: ruler, shots, emotion curve, then the proposal's lanes."""
-    spec = [("ruler", "", RULER_HEIGHT), ("shots", "Shots", SHOTS_HEIGHT),
-            ("emotion", "Emotion", EMOTION_HEIGHT)]
-    spec += [(lane.name, lane.name, AUDIO_HEIGHT if lane.audio else VIDEO_HEIGHT) for lane in lanes]
+def stack_rows(lanes, above=()) -> list[Row]:
+    """Rows top to bottom: ruler, the lanes ``above`` the shots, shots, emotion curve, then
+    ``lanes``.
+
+    A clip's upper video tracks (V3, V2) go above its shots, which are its V1, as an NLE
+    stacks them; a proposal's tracks all go below the emotion curve.
+    """
+    def lane_rows(group):
+        return [(lane.name, lane.name, AUDIO_HEIGHT if lane.audio else VIDEO_HEIGHT) for lane in group]
+
+    spec = [("ruler", "", RULER_HEIGHT), *lane_rows(above), ("shots", "Shots", SHOTS_HEIGHT),
+            ("emotion", "Emotion", EMOTION_HEIGHT), *lane_rows(lanes)]
     rows, top = [], 0
     for key, title, height in spec:
         rows.append(Row(key, title, top, height))

@@ -18,6 +18,27 @@ EMOTION_COLORS: dict[str, str] = {
 # Shots not scored yet: a neutral slate that reads as "no data", not as an emotion.
 UNSCORED = "#4b515c"
 
+# In/Out: the range to play, trim or export, in one colour on the ruler and the viewer.
+IN_OUT = "#56b4e9"
+
+# OTIO's marker colours as NLEs show them, so a beat marked red here is red in Premiere.
+MARKER_COLORS: dict[str, str] = {
+    "RED": "#e5484d", "PINK": "#f28cb8", "ORANGE": "#f0932b", "YELLOW": "#f0e442",
+    "GREEN": "#5ec26a", "CYAN": "#3fd0d4", "BLUE": "#4a8fe7", "PURPLE": "#a970e0",
+    "MAGENTA": "#e055d8", "BLACK": "#2a2a2a", "WHITE": "#f4f4f4",
+}
+DEFAULT_MARKER = MARKER_COLORS["YELLOW"]
+
+# Placed VFX elements by kind (``engine.vfx.placement`` metadata): hues apart from the
+# emotion palette's blocks below them, so an element never reads as a scored shot.
+ELEMENT_COLORS: dict[str, str] = {
+    "element": "#8f6fd1",     # violet: generated elements (smoke, titles, particles)
+    "keyed": "#2fa39a",       # teal: keyed mattes
+    "stabilized": "#b08d57",  # bronze: stabilised plates
+}
+# Clips on an upper track that are not placed elements (titles, overlays).
+OTHER_CLIP = "#44648f"
+
 
 def emotion_color(label: str | None) -> str:
     """The label's colour; the unscored slate for None or an unknown label."""
@@ -36,3 +57,13 @@ def ink_for(hex_color: str) -> str:
     light = luminance(hex_color)
     # Contrast against #111 vs #f4f4f4, per WCAG's (L1 + 0.05) / (L2 + 0.05).
     return "#111111" if (light + 0.05) / 0.0557 > 0.955 / (light + 0.05) else "#f4f4f4"
+
+
+def marker_color(name: str | None) -> str:
+    """Hex colour of an OTIO ``MarkerColor`` (``"RED"``…); yellow, OTIO's default, otherwise."""
+    return MARKER_COLORS.get(str(name or "").upper(), DEFAULT_MARKER)
+
+
+def element_color(kind: str | None) -> str:
+    """The colour of a clip on an upper track: by its VFX kind, else the plain clip blue."""
+    return ELEMENT_COLORS.get((kind or "").lower(), OTHER_CLIP)

@@ -30,17 +30,9 @@ class ShotEmotion(NamedTuple):
     confidence: float  # 0 … 1
 
 
-class Marker(NamedTuple):
-    """A named point on the timeline; ``color`` is ``#rrggbb`` or a Qt colour name."""
-
-    frame: int
-    name: str
-    color: str = "#f0e442"
-
-
 # numpy arrays and OTIO objects have no boolean ``==``: a new object is new data.
 _BY_IDENTITY = {name: operator.is_ for name in ("valence", "arousal", "thumbnails", "proposal",
-                                                "waveforms")}
+                                                "timeline", "waveforms")}
 
 
 @evented(equality_operators=_BY_IDENTITY)
@@ -58,8 +50,14 @@ class TimelineModel:
         valence: Per-frame valence (float array, ``length`` long) or None.
         arousal: Per-frame arousal, as ``valence``.
         thumbnails: Shot index → HxWx3 uint8 RGB image.
-        markers: ``Marker`` tuples.
-        proposal: The current proposal, an ``opentimelineio.schema.Timeline``, or None.
+        proposal: The current proposal, an ``opentimelineio.schema.Timeline``, or None;
+            when set, all its tracks are drawn as lanes under the emotion curve.
+        timeline: The OTIO timeline on screen: the current clip's breakdown (or the
+            current proposal). Its video tracks above V1 become lanes above the shots, and
+            its timeline, track and clip markers are drawn (see ``content``). While a
+            proposal is set, the proposal is what is drawn.
+        revision: Bumped by whoever edits ``timeline`` (or ``proposal``) in place: OTIO
+            objects emit nothing, so this is the view's cue to read them again.
         waveforms: Audio lane name (``"A1"``, ``"A2"``) → peak levels 0…1 spread evenly
             over frames ``[0, length)`` (one per frame, or per any number of samples).
         playhead: Current frame.
@@ -76,8 +74,9 @@ class TimelineModel:
     valence: np.ndarray | None = None
     arousal: np.ndarray | None = None
     thumbnails: dict[int, np.ndarray] = field(default_factory=dict)
-    markers: list[Marker] = field(default_factory=list)
     proposal: Any = None
+    timeline: Any = None
+    revision: int = 0
     waveforms: dict[str, np.ndarray] = field(default_factory=dict)
     playhead: int = 0
     selected_shot: int | None = None
@@ -101,6 +100,11 @@ class TimelineModel:
     def update_emotions(self, scores: Mapping[int, ShotEmotion]) -> None:
         """Adds a batch of shot scores as they arrive from the engine (one event)."""
         self.emotions = {**self.emotions, **scores}
+
+    def shown_timeline(self):
+        """The OTIO timeline whose tracks and markers are drawn: the proposal while one is set
+        (its lanes and its markers must agree), else ``timeline``."""
+        return self.proposal if self.proposal is not None else self.timeline
 
     def clamp(self, frame: float) -> int:
         """``frame`` rounded down and held inside ``[0, length - 1]``."""

@@ -13,9 +13,9 @@ from PySide6.QtGui import QColor, QFontMetrics, QLinearGradient, QPainter, QPen,
 
 from . import ruler
 from .canvas import HEADER_WIDTH, Canvas, Row, runs
-from .colors import EMOTION_COLORS, emotion_color, ink_for
+from .colors import EMOTION_COLORS, IN_OUT as IN_OUT_HEX, element_color, emotion_color, ink_for
+from .content import Element, Lane, MarkerRows
 from .model import ShotIndex, TimelineModel, timecode
-from .tracks import Lane
 
 # The suite's chrome: dark, low-contrast greys so the emotion colours carry the eye.
 GAP = QColor("#121315")
@@ -31,8 +31,8 @@ AROUSAL = QColor("#e69f00")
 VALENCE = QColor("#9ad3f5")
 VIDEO_CLIP = QColor("#44648f")
 AUDIO_CLIP = QColor("#2d6552")
-IN_OUT = QColor(86, 180, 233, 64)
-IN_OUT_EDGE = QColor("#56b4e9")
+IN_OUT_EDGE = QColor(IN_OUT_HEX)
+IN_OUT = QColor(IN_OUT_EDGE.red(), IN_OUT_EDGE.green(), IN_OUT_EDGE.blue(), 64)
 SHADOW = QColor(0, 0, 0, 150)
 HIGHLIGHT = QColor(255, 255, 255, 40)
 WAVE = QColor("#8fcdb4")
@@ -283,12 +283,15 @@ def paint_emotion(p: QPainter, cv: Canvas, row: Row, curves, length: int, x0: in
     p.restore()
 
 
-# -- proposal tracks ---------------------------------------------------------------------
+# -- lanes: a proposal's tracks, a clip's upper tracks ---------------------------------------
 
 def paint_lanes(p: QPainter, cv: Canvas, rows: dict[str, Row], lanes: list[Lane],
                 bounds: dict[str, ShotIndex], waveforms: dict, length: int, x0: int, x1: int,
                 fonts) -> None:
-    """Clip blocks per lane, named; audio lanes carry their waveform envelope."""
+    """Clip blocks per lane, named; audio lanes carry their waveform envelope.
+
+    Placed VFX elements take their kind's colour, scored clips their emotion's.
+    """
     metrics = QFontMetrics(fonts.small)
     p.setFont(fonts.small)
     for lane in lanes:
@@ -299,9 +302,8 @@ def paint_lanes(p: QPainter, cv: Canvas, rows: dict[str, Row], lanes: list[Lane]
         clips, lefts, rights = cv.blocks(index.starts[part], index.real_ends[part] + 1, visible.start)
         named = []
         for k, left, right in zip(clips.tolist(), lefts.tolist(), rights.tolist()):
-            clip = lane.clips[k]
-            fill = AUDIO_CLIP if lane.audio else (
-                qcolor(emotion_color(clip.label)) if clip.label in EMOTION_COLORS else VIDEO_CLIP)
+            clip = lane.elements[k]
+            fill = AUDIO_CLIP if lane.audio else _element_fill(clip)
             width = right - left - (1 if right - left >= 4 else 0)
             p.fillRect(left, top, max(width, 1), height, fill)
             if width >= 28:
@@ -315,6 +317,12 @@ def paint_lanes(p: QPainter, cv: Canvas, rows: dict[str, Row], lanes: list[Lane]
             p.drawText(rect.adjusted(4, 1, -4, 0),
                        Qt.AlignmentFlag.AlignTop if lane.audio else Qt.AlignmentFlag.AlignVCenter,
                        metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(rect.width()) - 8))
+
+
+def _element_fill(element: Element) -> QColor:
+    if element.kind:
+        return qcolor(element_color(element.kind))
+    return qcolor(emotion_color(element.label)) if element.label in EMOTION_COLORS else VIDEO_CLIP
 
 
 def _waveform(p: QPainter, cv: Canvas, row: Row, index: ShotIndex, xs: np.ndarray,
@@ -360,17 +368,10 @@ def _clip_runs(inside: np.ndarray, clip: np.ndarray) -> list[tuple[int, int]]:
 # -- ruler, markers, playhead ------------------------------------------------------------
 
 def paint_ruler(p: QPainter, cv: Canvas, row: Row, model: TimelineModel, fonts) -> None:
-    """Timecode ruler: round-timecode majors with labels, minors between, the in/out band."""
+    """Timecode ruler: round-timecode majors with labels, minors between, the In/Out band."""
     p.fillRect(0, row.top, cv.width, row.height, RULER)
     bottom = row.bottom
-    if model.in_point is not None or model.out_point is not None:
-        start = model.in_point if model.in_point is not None else 0
-        end = (model.out_point if model.out_point is not None else model.length - 1) + 1
-        p.fillRect(QRectF(cv.x(start), row.top, cv.x(end) - cv.x(start), row.height), IN_OUT)
-        # Brackets at the marks themselves, as NLE rulers show them.
-        for x, tip in ((round(cv.x(start)), 1), (round(cv.x(end)) - 2, -5)):
-            p.fillRect(x, row.top, 2, row.height, IN_OUT_EDGE)
-            p.fillRect(x + (0 if tip > 0 else -4), row.top, 6, 2, IN_OUT_EDGE)
+    paint_in_out(p, cv, row, model.in_point, model.out_point)
     if model.length <= 0:
         return
     metrics = QFontMetrics(fonts.mono)
@@ -388,16 +389,37 @@ def paint_ruler(p: QPainter, cv: Canvas, row: Row, model: TimelineModel, fonts) 
             p.drawText(QPointF(x + 4, row.top + 12), timecode(tick.frame, model.rate))
 
 
-def paint_markers(p: QPainter, cv: Canvas, ruler_row: Row, bottom: int, model: TimelineModel) -> None:
-    """Marker flags on the ruler, with a faint line down through the rows."""
+def paint_in_out(p: QPainter, cv: Canvas, row: Row, in_point: int | None, out_point: int | None) -> None:
+    """A translucent band from In to Out (inclusive), and a bracket at each mark that is set.
+
+    With one mark only there is no range yet: its bracket alone shows where it is.
+    """
+    if in_point is not None and out_point is not None and in_point <= out_point:
+        left, right = cv.x(in_point), cv.x(out_point + 1)
+        p.fillRect(QRectF(left, row.top, right - left, row.height), IN_OUT)
+    # "[" at the In frame's left edge, "]" at the Out frame's right edge, as NLE rulers.
+    if in_point is not None:
+        _bracket(p, round(cv.x(in_point)), row, 1)
+    if out_point is not None:
+        _bracket(p, round(cv.x(out_point + 1)) - 2, row, -1)
+
+
+def _bracket(p: QPainter, x: int, row: Row, facing: int) -> None:
+    p.fillRect(x, row.top, 2, row.height, IN_OUT_EDGE)
+    tip = x if facing > 0 else x - 4
+    p.fillRect(tip, row.top, 6, 2, IN_OUT_EDGE)
+    p.fillRect(tip, row.bottom - 2, 6, 2, IN_OUT_EDGE)
+
+
+def paint_markers(p: QPainter, cv: Canvas, ruler_row: Row, bottom: int, markers: MarkerRows) -> None:
+    """Timeline markers as flags on the ruler, with a faint line down through the rows."""
     base = ruler_row.bottom
     lines: dict[str, list[QLineF]] = {}
     flags = []
-    for marker in model.markers:
-        if cv.first - 1 <= marker.frame <= cv.last + 1:
-            x = round(cv.x(marker.frame)) + 0.5
-            lines.setdefault(marker.color, []).append(QLineF(x, base, x, bottom))
-            flags.append((x, marker.color))
+    for column, marker in _one_per_column(cv, *markers.visible_frames("ruler", cv.first - 1, cv.last + 1)):
+        x = column + 0.5
+        lines.setdefault(marker.color, []).append(QLineF(x, base, x, bottom))
+        flags.append((x, marker.color))
     # Opaque, pre-blended colours in one call per colour: translucent lines cost Qt
     # ~50x more per line on a raster surface, and a long film has hundreds of markers.
     for color, batch in lines.items():
@@ -412,6 +434,39 @@ def paint_markers(p: QPainter, cv: Canvas, ruler_row: Row, bottom: int, model: T
                                  QPointF(x + 4.5, base - 6), QPointF(x, base - 2),
                                  QPointF(x - 4.5, base - 6)]))
     p.restore()
+
+
+def paint_clip_markers(p: QPainter, cv: Canvas, rows: dict[str, Row], markers: MarkerRows) -> None:
+    """Clip markers as small pennants hanging from the top of their track's row.
+
+    Zoomed out, a breakdown has a marker per shot, thousands to a screen; pennants closer
+    than half their width would only cover one another, so one per few pixels is drawn.
+    """
+    for key, row in rows.items():
+        if key == "ruler":
+            continue
+        visible = markers.visible_frames(key, cv.first - 1, cv.last + 1)
+        for x, marker in _one_per_column(cv, *visible, spacing=4):
+            color = qcolor(marker.color)
+            # Filled rects only: hundreds per paint stay on Qt's fastest path.
+            p.fillRect(x - 4, row.top, 9, 7, SHADOW)
+            p.fillRect(x - 3, row.top, 7, 5, color)
+            p.fillRect(x, row.top + 5, 1, 7, color)
+
+
+def _one_per_column(cv: Canvas, markers: list, frames: np.ndarray,
+                    spacing: int = 1) -> list[tuple[int, object]]:
+    """``(x, marker)`` for the first marker in each run of ``spacing`` pixel columns.
+
+    ``frames`` are sorted. Drawing one marker per column costs the width, not the count
+    of markers, and looks the same.
+    """
+    if len(frames) == 0:
+        return []
+    xs = np.round(cv.x(frames)).astype(np.int64)
+    buckets = xs // spacing
+    keep = np.flatnonzero(np.diff(buckets, prepend=buckets[0] - 1))
+    return [(int(xs[k]), markers[k]) for k in keep.tolist()]
 
 
 def _blend(color: QColor, under: QColor, amount: float) -> QColor:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 from desktop.images import qimage_from_rgb
 from desktop.subscriptions import subscribe
 
-from . import paint, tracks
+from . import content, paint
 from .canvas import END_PADDING, HEADER_WIDTH, Canvas, Row, stack_rows
 from .model import ShotIndex, TimelineModel, step_curves, timecode
 
@@ -26,7 +26,9 @@ MAX_SCALE = 48.0  # pixels per frame: a single frame is wide enough to aim at
 ZOOM_STEP = 1.5  # per +/- press; Ctrl+wheel doubles every two notches
 THUMBNAIL_CACHE = 400  # scaled pixmaps kept; a screen shows a few dozen at most
 FIELDS = ("rate", "length", "shots", "transitions", "emotions", "valence", "arousal", "thumbnails",
-          "markers", "proposal", "waveforms", "playhead", "selected_shot", "in_point", "out_point")
+          "proposal", "timeline", "revision", "waveforms", "playhead", "selected_shot", "in_point",
+          "out_point")
+MARKER_REACH = 5  # pixels either side of a marker that show its name on hover
 
 
 class _Fonts:
@@ -48,7 +50,11 @@ class _Fonts:
 
 
 class TimelineView(QAbstractScrollArea):
-    """Shots, emotion curve, markers and proposal tracks of a ``TimelineModel``.
+    """Shots, emotion curve, upper tracks, markers, In/Out and proposal tracks of a ``TimelineModel``.
+
+    What the OTIO timeline holds (``model.proposal``, else ``model.timeline``) is read
+    again whenever either, ``revision`` or ``rate`` changes: upper video tracks as lanes,
+    timeline markers as flags on the ruler, clip markers as pennants on their track's row.
 
     Clicking a shot sets ``model.selected_shot``; clicking or dragging on the ruler (or
     the emotion lane) sets ``model.playhead``. Keys: ``+``/``-`` zoom about the playhead,
@@ -69,8 +75,9 @@ class TimelineView(QAbstractScrollArea):
         self._drawn_playhead = model.playhead
         self._index = ShotIndex([])
         self._transition_bounds = ShotIndex([])
-        self._lanes: list[tracks.Lane] = []
+        self._lanes: list[content.Lane] = []  # every lane drawn, above the shots or below
         self._lane_bounds: dict[str, ShotIndex] = {}
+        self._marker_rows: content.MarkerRows | None = None  # None: read on next use
         self._rows: list[Row] = stack_rows([])
         self._curves = None
         self._thumbnail_sources: dict[int, np.ndarray] = {}
@@ -85,7 +92,7 @@ class TimelineView(QAbstractScrollArea):
         self._connect(model)
         self._on_shots_changed(model.shots)
         self._on_transitions_changed(model.transitions)
-        self._on_proposal_changed(model.proposal)
+        self._refresh_content()
         self._refresh_curves()
         self._on_thumbnails_changed(model.thumbnails)
 
@@ -143,7 +150,7 @@ class TimelineView(QAbstractScrollArea):
         ends = [self.model.length]
         if len(self._index):
             ends.append(int(self._index.ends[-1]) + 1)
-        ends += [lane.clips[-1].end for lane in self._lanes if lane.clips]
+        ends += [lane.elements[-1].end + 1 for lane in self._lanes if lane.elements]
         return max(ends)
 
     def sizeHint(self) -> QSize:
@@ -246,8 +253,10 @@ class TimelineView(QAbstractScrollArea):
                                 self._fonts)
             paint.paint_lanes(p, cv, rows, self._lanes, self._lane_bounds, model.waveforms,
                               max(model.length, 1), x0, x1, self._fonts)
+            markers = self._markers()
+            paint.paint_clip_markers(p, cv, rows, markers)
             paint.paint_ruler(p, cv, rows["ruler"], model, self._fonts)
-            paint.paint_markers(p, cv, rows["ruler"], height, model)
+            paint.paint_markers(p, cv, rows["ruler"], height, markers)
             paint.paint_playhead(p, cv, rows["ruler"], height, model.playhead)
         if x0 < HEADER_WIDTH:
             lanes = {lane.name: lane for lane in self._lanes}
@@ -362,10 +371,12 @@ class TimelineView(QAbstractScrollArea):
         if row is None or pos.x() < HEADER_WIDTH:
             return ""
         model, frame = self.model, self.frame_at(pos.x())
+        near = self._markers().near(row.key, frame, MARKER_REACH / self._scale)
+        marks = "\n".join(self._marker_text(m) for m in near)
         if row.key == "ruler":
-            near = [m for m in model.markers if abs(self.x_at(m.frame) - pos.x()) <= 5]
-            return "\n".join(f"{m.name}  {timecode(m.frame, model.rate)}" for m in near) or \
-                timecode(int(frame), model.rate)
+            return marks or timecode(int(frame), model.rate)
+        if marks:
+            return marks
         if row.key == "shots":
             shot = self._index.at(frame)
             if shot is None:
@@ -382,13 +393,22 @@ class TimelineView(QAbstractScrollArea):
             if lane.name == row.key:
                 hit = self._lane_bounds[lane.name].at(frame)
                 if hit is not None:
-                    return f"{lane.title}: {lane.clips[hit].name}"
+                    element = lane.elements[hit]
+                    kind = f" ({element.kind})" if element.kind else ""
+                    return (f"{lane.title}: {element.name}{kind}\n{timecode(element.start, model.rate)}"
+                            f" – {timecode(element.end, model.rate)}")
         return ""
+
+    def _marker_text(self, marker: content.Marker) -> str:
+        text = f"{marker.name}  {timecode(marker.frame, self.model.rate)}"
+        if marker.comment and marker.comment != marker.name:
+            text += f"\n{marker.comment}"
+        return text
 
     # -- model events ------------------------------------------------------------------
 
     def _on_rate_changed(self, rate) -> None:
-        self._on_proposal_changed(self.model.proposal)  # clip frames depend on the rate
+        self._refresh_content()  # clip and marker frames depend on the rate
 
     def _on_length_changed(self, length: int) -> None:
         self._refresh_curves()
@@ -424,16 +444,14 @@ class TimelineView(QAbstractScrollArea):
         self._thumbnail_sources = dict(thumbnails)
         self.viewport().update()
 
-    def _on_markers_changed(self, markers) -> None:
-        self.viewport().update()
-
     def _on_proposal_changed(self, proposal) -> None:
-        self._lanes = tracks.lanes(proposal, self.model.rate)
-        self._lane_bounds = {lane.name: ShotIndex([(c.start, c.end - 1) for c in lane.clips])
-                             for lane in self._lanes}
-        self._rows = stack_rows(self._lanes)
-        self.updateGeometry()
-        self._relayout()
+        self._refresh_content()
+
+    def _on_timeline_changed(self, timeline) -> None:
+        self._refresh_content()
+
+    def _on_revision_changed(self, revision: int) -> None:
+        self._refresh_content()
 
     def _on_waveforms_changed(self, waveforms) -> None:
         self.viewport().update()
@@ -458,10 +476,47 @@ class TimelineView(QAbstractScrollArea):
         self.viewport().update(QRect(0, row.top, self.viewport().width(), row.height))
 
     def _on_in_point_changed(self, frame) -> None:
-        self.viewport().update()
+        self._update_ruler()
 
     def _on_out_point_changed(self, frame) -> None:
-        self.viewport().update()
+        self._update_ruler()
+
+    def _update_ruler(self) -> None:
+        # In/Out live on the ruler alone: repaint its strip, not the shots under it.
+        self.viewport().update(QRect(0, 0, self.viewport().width(), self._rows[0].bottom))
+
+    def _refresh_content(self) -> None:
+        """Reads the shown OTIO timeline again: its lanes, rows and markers."""
+        model = self.model
+        shown = model.shown_timeline()
+        if model.proposal is not None:
+            # An edit, not a clip: every track of it, under the (empty) shots.
+            above, below = [], content.track_lanes(shown, model.rate)
+        else:
+            above, below = content.element_tracks(shown, model.rate)[::-1], []
+        self._lanes = above + below
+        self._lane_bounds = {lane.name: ShotIndex([(e.start, e.end) for e in lane.elements])
+                             for lane in self._lanes}
+        self._rows = stack_rows(below, above)
+        self._marker_rows = None
+        self.updateGeometry()
+        self._relayout()
+
+    def _markers(self) -> content.MarkerRows:
+        """The shown timeline's markers by row, read when first needed after a change.
+
+        Reading a breakdown's marker per shot takes a while at thousands of shots, and
+        switching clips changes several fields in a row: only the paint after them reads.
+        """
+        if self._marker_rows is None:
+            keys = {row.key for row in self._rows}
+            # A clip marker goes on its track's row; V1 of a clip is the shots row, and a
+            # track not drawn (a clip's A1) lends its markers to V1.
+            v1 = "V1" if "V1" in keys else "shots"
+            self._marker_rows = content.MarkerRows(
+                content.markers(self.model.shown_timeline(), self.model.rate),
+                lambda track: track if track in keys else v1)
+        return self._marker_rows
 
     def _refresh_curves(self) -> None:
         model = self.model

@@ -4,19 +4,22 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import opentimelineio as otio
 import pytest
 import shiboken6
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from desktop.timeline import Marker, ShotEmotion, TimelineModel, timecode
+from desktop.timeline import ShotEmotion, TimelineModel, timecode
 from desktop.timeline.canvas import HEADER_WIDTH
-from desktop.timeline.colors import EMOTION_COLORS, UNSCORED, emotion_color, ink_for
+from desktop.timeline.colors import (EMOTION_COLORS, IN_OUT, MARKER_COLORS, UNSCORED, element_color,
+                                     emotion_color, ink_for)
 from desktop.timeline.model import ShotIndex
 from desktop.timeline.ruler import ticks
 from desktop.timeline.view import ZOOM_STEP, TimelineView
 from engine.shots import Shot, ShotList, Transition
+from engine.timeline import rates
 
 SIZE = (1000, 320)
 
@@ -129,11 +132,20 @@ def test_playhead_line_moves_with_the_model(make_view):
     assert view.row("ruler") is not None
 
 
+def _marked(frames: list[int], color=otio.schema.MarkerColor.PURPLE) -> otio.schema.Timeline:
+    """A timeline holding only timeline markers (``timeline.tracks.markers``)."""
+    timeline = otio.schema.Timeline(name="marked")
+    timeline.tracks.markers.extend(otio.schema.Marker(name=f"M{i}", color=color,
+                                                      marked_range=rates.time_range(f, 0, 24))
+                                   for i, f in enumerate(frames))
+    return timeline
+
+
 def test_marker_flag_in_its_colour(make_view):
-    model = _model(markers=[Marker(150, "Turn", "#cc79a7")])
+    model = _model(timeline=_marked([150]))
     view = make_view(model)
     ruler = view.row("ruler")
-    assert _pixel(view, round(view.x_at(150)), ruler.bottom - 9) == QColor("#cc79a7")
+    assert _pixel(view, round(view.x_at(150)), ruler.bottom - 9) == QColor(MARKER_COLORS["PURPLE"])
 
 
 def test_thumbnail_shows_when_zoomed_in_and_is_scaled_once(make_view, monkeypatch):
@@ -283,7 +295,7 @@ def test_five_thousand_shots_paint_at_every_zoom(make_view):
         emotions={i: ShotEmotion(labels[i % 7], 0.0, 0.5, 0.8) for i in range(5000)},
         valence=rng.uniform(-1, 1, length).astype(np.float32),
         arousal=rng.uniform(0, 1, length).astype(np.float32),
-        markers=[Marker(int(f), "m", "#f0e442") for f in rng.integers(0, length, 100)],
+        timeline=_marked([int(f) for f in rng.integers(0, length, 100)]),
         playhead=length // 2)
     view = make_view(model)
     assert not view.grab().isNull()
@@ -303,3 +315,122 @@ def test_model_outlives_a_deleted_view(qtbot, qapp):
     qtbot.waitUntil(lambda: not shiboken6.isValid(view))
     model.playhead = 12
     model.shots = [(0, 10)]
+
+
+# -- what the project holds: upper tracks, markers, In/Out ---------------------------------
+
+ROW_BACKGROUND = QColor("#26282c")  # an empty lane (paint.ROW)
+RULER_BACKGROUND = QColor("#18191b")  # paint.RULER
+
+
+@pytest.fixture(scope="module")
+def seq00(media):
+    from tests.desktop.test_timeline_content import sequence_shots
+
+    return sequence_shots(media)
+
+
+@pytest.fixture
+def clip_model(seq00, tmp_path):
+    """seq00's breakdown on screen as the window shows a clip: a smoke element placed on V2
+    over frames 100–199, a script beat at frame 400, In 200 and Out 300."""
+    from engine.script.footage import FootageBeat, attach_markers
+    from engine.timeline.breakdown import breakdown
+    from tests.desktop.test_timeline_content import place
+
+    info, shots = seq00
+    rate = info.video.frame_rate
+    timeline = breakdown(info, shots)
+    place(timeline, 100, 100, rate, tmp_path, "smoke")
+    attach_markers(timeline, [FootageBeat(400 / 24, 410 / 24, "sad", [6], text="The letter.")],
+                   rate=float(rate))
+    timeline.tracks.markers[0].color = otio.schema.MarkerColor.RED
+    model = TimelineModel()
+    model.load_shot_list(shots)
+    model.timeline = timeline
+    model.in_point, model.out_point = 200, 300
+    return model
+
+
+def _lane_y(view: TimelineView, key: str) -> float:
+    """A y inside a video lane's blocks, above their centred names."""
+    return view.row(key).top + 4
+
+
+def test_a_placed_element_gets_a_v2_lane_above_the_shots(make_view, clip_model, tmp_path):
+    view = make_view(clip_model)
+    assert [r.key for r in view.rows] == ["ruler", "V2", "shots", "emotion"]
+    element = QColor(element_color("element"))
+    y = _lane_y(view, "V2")
+    for frame in (104, 150, 195):
+        assert _pixel(view, view.x_at(frame), y) == element
+    for frame in (60, 260, 700):
+        assert _pixel(view, view.x_at(frame), y) == ROW_BACKGROUND
+
+    # Edited in place (OTIO emits nothing): a revision bump redraws.
+    from tests.desktop.test_timeline_content import place
+
+    place(clip_model.timeline, 600, 50, clip_model.rate, tmp_path, "matte", "keyed")
+    assert _pixel(view, view.x_at(625), y) == ROW_BACKGROUND
+    clip_model.revision += 1
+    assert _pixel(view, view.x_at(625), y) == QColor(element_color("keyed"))
+
+
+def test_in_out_band_tints_the_ruler_between_the_marks_only(make_view, clip_model):
+    model = clip_model
+    view = make_view(model)
+    y = view.row("ruler").top + 15  # under the labels, above the ticks
+
+    def tinted(frame: int) -> bool:
+        colour = _pixel(view, view.x_at(frame), y)
+        return colour != RULER_BACKGROUND and colour.blue() > colour.red() + 20
+
+    assert all(tinted(f) for f in (210, 250, 290))
+    assert not any(tinted(f) for f in (150, 310, 600))
+    edge = QColor(IN_OUT)
+    assert _pixel(view, round(view.x_at(200)), y) == edge  # the In bracket
+
+    model.out_point = None  # one mark: its bracket only, no band
+    assert not tinted(250)
+    assert _pixel(view, round(view.x_at(200)), y) == edge
+    model.in_point, model.out_point = None, 500
+    assert _pixel(view, round(view.x_at(501)) - 1, y) == edge  # the Out bracket closes frame 500
+    assert _pixel(view, round(view.x_at(200)), y) == RULER_BACKGROUND
+
+
+def test_timeline_and_clip_markers_are_drawn_in_their_colours(make_view, clip_model):
+    view = make_view(clip_model)
+    ruler = view.row("ruler")
+    assert _pixel(view, round(view.x_at(400)), ruler.bottom - 9) == QColor(MARKER_COLORS["RED"])
+    # The breakdown marks every shot's first frame on V1, the shots row of a clip.
+    shots = view.row("shots")
+    start = clip_model.shots[5][0]
+    assert _pixel(view, round(view.x_at(start)), shots.top + 2) == QColor(MARKER_COLORS["BLUE"])
+    assert "The letter." in view._tooltip(QPointF(round(view.x_at(400)) + 1, ruler.top + 8))
+    assert "shot 6" in view._tooltip(QPointF(round(view.x_at(start)) + 1, shots.top + 4))
+
+
+def test_leaving_a_proposal_clears_its_lanes_and_coming_back_restores_them(make_view, clip_model):
+    from engine.timeline.sample import sample_timeline
+
+    proposal = sample_timeline(24)
+    model = _model(proposal=proposal, timeline=proposal, waveforms={"A1": np.linspace(0, 1, 400)})
+    view = make_view(model, size=(1000, 400))
+    a1 = view.row("A1")
+    assert [r.key for r in view.rows] == ["ruler", "shots", "emotion", "V2", "V1", "A1", "A2"]
+    x, y = view.x_at(20), a1.top + a1.height / 2
+    assert _pixel(view, x, y) not in (ROW_BACKGROUND, QColor("#1b1c1f"))
+
+    # Back to a clip, as the window does: no proposal, its shots, its breakdown.
+    clip = clip_model
+    model.proposal, model.waveforms = None, {}
+    model.rate, model.length = clip.rate, clip.length
+    model.shots, model.transitions, model.emotions = clip.shots, clip.transitions, {}
+    model.timeline = clip.timeline
+    assert [r.key for r in view.rows] == ["ruler", "V2", "shots", "emotion"]
+    assert _pixel(view, x, y) == QColor("#1b1c1f")  # below the last row: empty background
+    assert _pixel(view, view.x_at(150), _lane_y(view, "V2")) == QColor(element_color("element"))
+
+    model.proposal = model.timeline = proposal
+    assert [r.key for r in view.rows] == ["ruler", "shots", "emotion", "V2", "V1", "A1", "A2"]
+    assert _pixel(view, view.x_at(20), view.row("V1").top + 4) != ROW_BACKGROUND
