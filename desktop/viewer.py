@@ -3,20 +3,100 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPixmap, QRegion
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QStyleOptionSlider,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from desktop.images import pixmap_from_rgb
 from desktop.playback.controller import PlaybackController
+from desktop.timeline.colors import IN_OUT
 from engine.media import MediaInfo
 from engine.playback import Playlist
 from engine.timeline.rates import from_timecode, supports_drop_frame, to_timecode
 
 
+class MarkedSlider(QSlider):
+    """A horizontal scrub bar that shows the In/Out range on its groove, as NLE viewers do.
+
+    The band spans the handle positions of In and Out; with one mark set, only its
+    bracket shows. The handle is drawn last, so the band never hides it.
+    """
+
+    BAND_HEIGHT = 10
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self._marks: tuple[int | None, int | None] = (None, None)
+
+    @property
+    def marks(self) -> tuple[int | None, int | None]:
+        """``(in_point, out_point)`` as drawn."""
+        return self._marks
+
+    def set_marks(self, in_point: int | None, out_point: int | None) -> None:
+        marks = (None if in_point is None else int(in_point), None if out_point is None else int(out_point))
+        if marks != self._marks:
+            self._marks = marks
+            self.update()
+
+    def x_of(self, value: int) -> float:
+        """x of the handle's centre when the slider is at ``value``."""
+        option = self._option()
+        groove = self._rect(option, QStyle.SubControl.SC_SliderGroove)
+        handle = self._rect(option, QStyle.SubControl.SC_SliderHandle)
+        span = max(groove.width() - handle.width(), 0)
+        offset = QStyle.sliderPositionFromValue(self.minimum(), self.maximum(), int(value), span,
+                                                option.upsideDown)
+        return groove.left() + handle.width() / 2 + offset
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._marks == (None, None):
+            return
+        # Over the groove, around the handle: the style sheet's slider paints its whole
+        # background with each part, so the band cannot go between groove and handle.
+        option = self._option()
+        painter = QPainter(self)
+        painter.setClipRegion(QRegion(self.rect()) - QRegion(
+            self._rect(option, QStyle.SubControl.SC_SliderHandle)))
+        self._paint_marks(painter, option)
+        painter.end()
+
+    def _paint_marks(self, painter: QPainter, option: QStyleOptionSlider) -> None:
+        in_point, out_point = self._marks
+        if in_point is None and out_point is None:
+            return
+        edge = QColor(IN_OUT)
+        groove = self._rect(option, QStyle.SubControl.SC_SliderGroove)
+        top = groove.center().y() - self.BAND_HEIGHT / 2
+        if in_point is not None and out_point is not None and in_point <= out_point:
+            left, right = self.x_of(in_point), self.x_of(out_point)
+            band = QColor(edge)
+            band.setAlpha(110)
+            painter.fillRect(QRectF(left, top, max(right - left, 2), self.BAND_HEIGHT), band)
+        for mark, facing in ((in_point, 1), (out_point, -1)):
+            if mark is None:
+                continue
+            x = round(self.x_of(mark)) - (0 if facing > 0 else 1)
+            painter.fillRect(QRectF(x, top - 2, 2, self.BAND_HEIGHT + 4), edge)
+            painter.fillRect(QRectF(x if facing > 0 else x - 3, top - 2, 5, 2), edge)
+
+    def _option(self) -> QStyleOptionSlider:
+        option = QStyleOptionSlider()
+        self.initStyleOption(option)
+        return option
+
+    def _rect(self, option: QStyleOptionSlider, control: QStyle.SubControl):
+        return self.style().subControlRect(QStyle.ComplexControl.CC_Slider, option, control, self)
+
+
 class Viewer(QWidget):
-    """Picture area, transport buttons, a scrub bar and a caption (name, frame, timecode)."""
+    """Picture area, transport buttons, a scrub bar and a caption (name, frame, timecode).
+
+    The scrub bar shows the In/Out range: the playback's own marks (I/O keys) as they
+    change, or any the window sets with :meth:`set_marks`.
+    """
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -26,7 +106,7 @@ class Viewer(QWidget):
         self.picture.setMinimumSize(320, 180)
         self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.picture.setObjectName("viewerPicture")
-        self.scrub = QSlider(Qt.Orientation.Horizontal)
+        self.scrub = MarkedSlider()
         self.scrub.setEnabled(False)
         self.caption = QLabel("")
         self.caption.setObjectName("viewerCaption")
@@ -68,14 +148,20 @@ class Viewer(QWidget):
         self._drop_frame = False
         self.playback.frame_shown.connect(self._on_frame_shown)
         self.playback.position_changed.connect(self._on_position_changed)
+        self.playback.marks_changed.connect(self.set_marks)
         self.playback.state_changed.connect(lambda speed: self.play_button.setIcon(
             self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause if speed
                                       else QStyle.StandardPixmap.SP_MediaPlay)))
         self.scrub.valueChanged.connect(self._on_scrub)
 
     # -- what to show ------------------------------------------------------------------------
+    def set_marks(self, in_point: int | None, out_point: int | None) -> None:
+        """Show In/Out (frames of the loaded playlist; None for a mark not set) on the scrub bar."""
+        self.scrub.set_marks(in_point, out_point)
+
     def clear(self) -> None:
         self.playback.close()
+        self.set_marks(None, None)
         self.path, self._frame = None, None
         self.picture.setText("")
         self.caption.setText("")
