@@ -49,17 +49,22 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.main_window import MainWindow
     window = MainWindow()
     window.show()
-    projects = [f for f in files if f.suffix == ".moviola"]
-    media = [f for f in files if f.suffix != ".moviola"]
     if not args.screenshot:
         window.projects.recover_at_launch()  # before anything else: a crash's work comes first
-    if projects:
-        window.projects.open(projects[0])
-    if media:
-        window.import_paths(media)
+    open_startup_files(window, files)
     if args.screenshot:
         _screenshot_when_idle(app, window, Path(args.screenshot))
     return app.exec()
+
+
+def open_startup_files(window, files: list[Path]) -> None:
+    """`moviola X.moviola` opens the project; media files and folders are imported."""
+    projects = [f for f in files if f.suffix == ".moviola"]
+    if projects:
+        window.projects.open(projects[0])
+    media = [f for f in files if f.suffix != ".moviola"]
+    if media:
+        window.import_paths(media)
 
 
 def _screenshot_when_idle(app, window, target: Path) -> None:

@@ -466,7 +466,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(last + tail)
 
     def _on_clip_selected(self, path: Path, info: MediaInfo) -> None:
-        fingerprint = self.model.fingerprint_of(path)
+        try:  # the bin may report the selection before the import; both name the same item
+            fingerprint = self.model.add_media(path).fingerprint
+        except OSError as exc:
+            self.statusBar().showMessage(f"Cannot read {path.name}: {exc.strerror or exc}")
+            return
         self.viewer.show_clip(path, info)
         self.model.select_clip(fingerprint)
         analysis = self.model.current_analysis()

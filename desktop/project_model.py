@@ -17,8 +17,9 @@ from desktop.timeline.model import ShotEmotion, TimelineModel
 from engine.analysis import Analysis
 from engine.project import MediaRef, Project
 from engine.project.edits import Edit
-from engine.project.merge import MergeReport, merge_into_project
-from engine.project.naming import display_names, display_stem
+from engine.project.merge import MergeReport
+from engine.project.naming import display_names
+from engine.refresh import breakdown_name, merge_analysis
 
 
 class ModelEvents(SignalGroup):
@@ -84,22 +85,17 @@ class ProjectModel:
         return self.display_names().get(fingerprint, fingerprint)
 
     def breakdown_name(self, fingerprint: str) -> str:
-        return f"{display_stem(self.display_name(fingerprint))} — shots"
+        return breakdown_name(self.project, fingerprint)
 
     # -- background results: merged, never undoable -----------------------------------------
     def apply_analysis(self, analysis: Analysis) -> MergeReport | None:
         """An analysis arrived: merge its breakdown into the project (keeping everything the
         editor made) and redraw if its clip is on screen."""
-        from engine.timeline.breakdown import breakdown
-
         fingerprint = self.fingerprint_of(analysis.path)
         if fingerprint is None:
             return None  # the clip left the project while it was analysed
         self.analyses[fingerprint] = analysis
-        fresh = breakdown(analysis.info, analysis.shots, emotion_dicts(analysis),
-                          name=self.breakdown_name(fingerprint))
-        report = merge_into_project(self.project, fingerprint, fresh,
-                                    legacy_name=f"{analysis.path.stem} — shots")
+        report = merge_analysis(self.project, fingerprint, analysis)
         self.events.analysis.emit(fingerprint)
         if fingerprint == self.current and self.proposal is None:
             self._show_clip(fingerprint)
@@ -217,10 +213,3 @@ class ProjectModel:
         self.rename_breakdowns()
         self.events.media.emit()
 
-
-def emotion_dicts(analysis: Analysis) -> list[dict] | None:
-    """Per-shot emotion as the timeline metadata convention wants it."""
-    if analysis.emotion is None:
-        return None
-    return [{"label": s.label, "valence": round(s.valence, 3), "arousal": round(s.arousal, 3),
-             "confidence": round(s.confidence, 3)} for s in analysis.emotion.shots]

@@ -62,6 +62,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.edit.commands",
     "engine.vfx.commands",
     "engine.script.commands",
+    "engine.refresh",
 )
 
 
