@@ -23,12 +23,14 @@ over through a queued Qt signal, so a worker that dies mid-message cannot stall 
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import multiprocessing
 import os
 import pickle
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,8 +111,6 @@ class Runner(QObject):
         Nothing is emitted before control returns to the event loop, so connecting right
         after `submit` never misses a signal.
         """
-        if self._closed:
-            raise RuntimeError("this runner has been shut down")
         target = self._check_target(target)
         what = target if isinstance(target, str) else getattr(target, "__qualname__", repr(target))
         job = Job(self, next(self._ids), what)
@@ -149,6 +149,7 @@ class Runner(QObject):
             job.state = "done"  # whatever still arrives is dropped
         self._running.clear()
         self._stop(timeout)
+        self._closed = False  # a later submit starts afresh (a new worker process, if any)
 
     # -- what an executor provides ---------------------------------------------------------
     def _check_target(self, target):
@@ -262,6 +263,9 @@ class ProcessRunner(Runner):
         self._kill_timer = QTimer(self)
         self._kill_timer.setSingleShot(True)
         self._kill_timer.timeout.connect(self._kill_retiring)
+        # Deleted with its window without a shutdown: the worker must not linger until exit.
+        self._live: list[_Worker] = []
+        self.destroyed.connect(functools.partial(_terminate_all, self._live))
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -322,6 +326,7 @@ class ProcessRunner(Runner):
         requests_out.close()
         events_in.close()
         worker = _Worker(next(self._numbers), process, requests_in)
+        self._live.append(worker)
         worker.reader = threading.Thread(target=self._read, args=(worker, events_out),
                                          name=f"{self.name}-reader", daemon=True)
         worker.reader.start()
@@ -348,6 +353,8 @@ class ProcessRunner(Runner):
             worker.process.kill()
             worker.process.join()
         worker.exited.set()
+        if worker in self._live:
+            self._live.remove(worker)
         self._post([("exit", worker.number, worker.process.exitcode)])
 
     def _decode(self, data: bytes) -> tuple:
@@ -409,6 +416,12 @@ class ProcessRunner(Runner):
         worker.requests.close()
 
 
+def _terminate_all(workers: list[_Worker], *_args) -> None:
+    for worker in list(workers):
+        if not worker.exited.is_set():
+            worker.process.terminate()
+
+
 # ============================================================================================
 # threads
 # ============================================================================================
@@ -422,11 +435,13 @@ class ThreadRunner(Runner):
     def __init__(self, parent: QObject | None = None, *, slots: int = 2) -> None:
         super().__init__(parent, slots=slots)
         self._cancels: dict[int, threading.Event] = {}
+        self._threads: dict[int, threading.Thread] = {}
 
     def _launch(self, entry: _Entry) -> bool:
         cancel = self._cancels[entry.job.id] = threading.Event()
-        threading.Thread(target=self._work, args=(entry, cancel), name="moviola-job",
-                         daemon=True).start()
+        thread = self._threads[entry.job.id] = threading.Thread(
+            target=self._work, args=(entry, cancel), name="moviola-job", daemon=True)
+        thread.start()
         return True
 
     def _work(self, entry: _Entry, cancel: threading.Event) -> None:  # helper thread
@@ -453,12 +468,18 @@ class ThreadRunner(Runner):
 
     def _settle(self, job: Job, how: str, payload: Any = None) -> None:
         self._cancels.pop(job.id, None)
+        self._threads.pop(job.id, None)  # an abandoned thread runs on, unheard
         super()._settle(job, how, payload)
 
     def _stop(self, timeout: float) -> None:
+        """Wait up to `timeout` for running threads (they may hold files the caller closes next)."""
         for cancel in self._cancels.values():
-            cancel.set()  # daemon threads: whatever does not stop is dropped at exit
+            cancel.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._cancels.clear()
+        self._threads.clear()
 
 
 _threads: ThreadRunner | None = None

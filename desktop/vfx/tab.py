@@ -1,29 +1,31 @@
 """The VFX tab: track, steady, key or add a generated element to the selected shot.
 
-The shot's frames are decoded, and every preview (matte, steadied frame, element over the
-plate) is computed, on one background thread, newest request first: scrubbing or
-dragging a slider never waits for a stale picture. Tracking and renders run as
-``desktop.workers.Job``s with a progress bar and Cancel; their files are named after the
-shot and written to the chosen output folder, never over an earlier take.
+Tracking and renders run in the tab's worker process (`desktop.runner.ProcessRunner`
+running `engine.vfx.jobs`) with a progress bar and Cancel; their files are named after the
+shot and written to the chosen output folder, never over an earlier take. A preview (one
+frame of the already-probed shot: the plate, its matte, the steadied frame, the element
+over the plate) is short work on one thread of the GUI process (`ThreadRunner`), newest
+request first: scrubbing or dragging a slider never waits for a stale picture, nor for a
+render.
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF, QStandardPaths, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QPointF, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QRadioButton, QSizePolicy, QSlider, QSplitter,
                                QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
-from desktop import workers
+from desktop.runner import Job, ProcessRunner, ThreadRunner
 from desktop.vfx.canvas import PictureCanvas, checkerboard
 from desktop.vfx.element_form import ElementForm
+from desktop.vfx.wheel import guard_wheel
 from engine.media import MediaError, MediaInfo
 
 TRACK, STABILIZE, KEY, ELEMENT = range(4)
@@ -124,33 +126,6 @@ def preview_element(plate: np.ndarray, renderer, i: int) -> np.ndarray:
     if not 0 <= i < renderer.frames:
         return plate
     return composite_over(plate, renderer.render(i))
-
-
-def track_with_points(path: Path, start: int, end: int, settings, region):
-    """Track frames ``start <= k < end`` keeping each frame's tracked points for display.
-
-    Job result: (``CameraTrack``, list of (N, 2) point arrays in full-size pixels).
-    """
-    from engine.media import FrameReader
-    from engine.vfx.tracking import track_frames
-    from engine.vfx.trackdata import CameraTrack
-
-    with FrameReader(path, pix_fmt="gray") as reader:
-        v = reader.info.video
-        end = min(end, v.frame_count)
-        frames = (f.image for f in reader.frames(start, end))
-        motions = yield from track_frames(frames, settings, region, total=end - start)
-    track = CameraTrack.from_motions(motions, source=str(path), start=start, width=v.width,
-                                     height=v.height, frame_rate=Fraction(v.frame_rate), region=region)
-    return track, [m.points for m in motions]
-
-
-def one_line(path: Path, job):
-    """Run an engine job, turning its ValueErrors into one-line ``MediaError`` messages."""
-    try:
-        return (yield from job)
-    except ValueError as exc:
-        raise MediaError(path, str(exc)) from exc
 
 
 def output_path(folder: Path, source: Path, start: int, end: int, what: str, suffix: str) -> Path:
@@ -268,8 +243,12 @@ class VfxTab(QWidget):
     element_rendered = Signal(object)
     frame_shown = Signal(int)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, runner: ProcessRunner | None = None) -> None:
+        """`runner`: the worker process for tracking and renders; by default the tab starts
+        its own, so a render never waits behind the analysis queue."""
         super().__init__(parent)
+        self._owns_runner = runner is None
+        self.runner = runner or ProcessRunner(self, name="moviola-vfx")
         self.path: Path | None = None
         self.info: MediaInfo | None = None
         self.start = self.end = 0
@@ -283,11 +262,10 @@ class VfxTab(QWidget):
         self._generation = 0
         self._frames = FrameSource()
         self._renderers = RendererCache()
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # one decoder, one preview at a time, in order
-        self._preview_job: workers.Job | None = None
+        self._previews = ThreadRunner(self, slots=1)  # one decoder, one preview at a time
+        self._preview_job: Job | None = None
         self._pending: tuple | None = None
-        self._work: workers.Job | None = None
+        self._work: Job | None = None
         self._work_what = self._done_what = ""
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
@@ -295,6 +273,8 @@ class VfxTab(QWidget):
         self._preview_timer.timeout.connect(self.refresh)
         self._build()
         self.setStyleSheet(STYLE)
+        guard_wheel(self.pages)  # scrolling the settings never turns a value by accident
+        guard_wheel(self.format)
         self._set_enabled(False)
 
     # ======================================================================================
@@ -617,8 +597,10 @@ class VfxTab(QWidget):
     def shutdown(self) -> None:
         """Stop background work and close the decoder (call before the app quits)."""
         self.cancel()
+        if self._owns_runner:
+            self.runner.shutdown()
         self._pending = None
-        self._pool.waitForDone(10000)
+        self._previews.shutdown(10.0)  # waits for the preview thread, which reads the decoder
         self._frames.close()
 
     # ======================================================================================
@@ -675,10 +657,10 @@ class VfxTab(QWidget):
             except ValueError as exc:
                 raise MediaError(path, str(exc)) from exc
 
-        job = workers.Job(work)
-        job.signals.finished.connect(self._on_preview_done)
-        job.signals.failed.connect(self._on_preview_failed)
-        self._preview_job = workers.start(job, self._pool)
+        job = self._previews.submit(work)
+        job.finished.connect(self._on_preview_done)
+        job.failed.connect(self._on_preview_failed)
+        self._preview_job = job
 
     def _on_preview_done(self, result) -> None:
         self._preview_job = None
@@ -939,15 +921,12 @@ class VfxTab(QWidget):
         if self.track_planar.isChecked() and region is None:
             self._message("Drag a box on the first frame first, or choose Whole frame.", error=True)
             return
-        job = one_line(self.path, track_with_points(self.path, self.start, self.end + 1,
-                                                    self._tracker_settings(), region))
-        self._start_work("Tracking", job, self._on_tracked)
+        self._start_work("Tracking", "engine.vfx.jobs:track_job", (self.path, self.start, self.end + 1,
+                         self._tracker_settings(), region), self._on_tracked)
 
     def render_element(self) -> None:
         if not self._ready():
             return
-        from engine.vfx import render_for_shot
-
         try:
             element = self.form.element()
         except ValueError as exc:
@@ -956,22 +935,19 @@ class VfxTab(QWidget):
         out = self._output(element.kind, self.format.currentData())
         if out is None:
             return
-        job = render_for_shot(element, self.path, out, self.start, self.end + 1,
-                              track=self._track_for_render(), tracker_settings=self._tracker_settings())
-        self._start_work(f"Rendering {self.form.editors['kind'].currentText()}", one_line(self.path, job),
+        self._start_work(f"Rendering {self.form.editors['kind'].currentText()}",
+                         "engine.vfx.jobs:element_job",
+                         (element, self.path, out, self.start, self.end + 1, self._track_for_render(),
+                          self._tracker_settings()),
                          lambda report: self._on_rendered("element", Path(report.output),
                                                           f"{report.frames} frames"))
 
     def render_stabilized(self) -> None:
         if not self._ready():
             return
-        from engine.vfx import stabilize_shot
-
         out = self._output("steadied", self.format.currentData())
         if out is None:
             return
-        job = stabilize_shot(self.path, out, self.start, self.end + 1, self._stabilize_settings(),
-                             track=self._track_for_render(), tracker_settings=self._tracker_settings())
 
         def done(report):
             self._on_rendered("stabilized", Path(report.output),
@@ -979,20 +955,20 @@ class VfxTab(QWidget):
                               f"({report.reduction:.0%} less, measured)")
             self.jitter_label.setText(f"Rendered: jitter {report.jitter_before:.2f} px → "
                                       f"{report.jitter_after:.2f} px, {report.reduction:.0%} less (measured).")
-        self._start_work("Steadying", one_line(self.path, job), done)
+        self._start_work("Steadying", "engine.vfx.jobs:stabilize_job",
+                         (self.path, out, self.start, self.end + 1, self._stabilize_settings(),
+                          self._track_for_render(), self._tracker_settings()), done)
 
     def render_key(self) -> None:
         if not self._ready():
             return
-        from engine.vfx import key_shot
-
         suffix = self.format.currentData()
         out = self._output("keyed", suffix)
         matte = self._output("matte", suffix)
         if out is None or matte is None:
             return
-        job = key_shot(self.path, out, matte, self.start, self.end + 1, self._key_settings())
-        self._start_work("Keying", one_line(self.path, job),
+        self._start_work("Keying", "engine.vfx.jobs:key_job",
+                         (self.path, out, matte, self.start, self.end + 1, self._key_settings()),
                          lambda report: self._on_rendered("keyed", Path(report.output),
                                                           f"matte {Path(report.matte).name}"))
 
@@ -1056,20 +1032,20 @@ class VfxTab(QWidget):
             return None
         return output_path(folder, self.path, self.start, self.end, what, suffix)
 
-    def _start_work(self, what: str, generator, on_done) -> None:
+    def _start_work(self, what: str, target: str, args: tuple, on_done) -> None:
+        """Run the engine job `target` in the worker process; `on_done(result)` if it finishes."""
         generation = self._generation
-        job = workers.Job(lambda: generator)
-        job.signals.progress.connect(self._on_work_progress)
-        job.signals.finished.connect(lambda result: self._on_work_finished(generation, result, on_done))
-        job.signals.failed.connect(lambda message: self._on_work_ended(f"{what} failed: {message}", True))
-        job.signals.cancelled.connect(lambda: self._on_work_ended(f"{what} cancelled.", False))
+        job = self.runner.submit(target, *args)
+        job.progress.connect(self._on_work_progress)
+        job.finished.connect(lambda result: self._on_work_finished(generation, result, on_done))
+        job.failed.connect(lambda message: self._on_work_ended(f"{what} failed: {message}", True))
+        job.cancelled.connect(lambda: self._on_work_ended(f"{what} cancelled.", False))
         self._work, self._work_what, self._done_what = job, what, what
         self.progress.setValue(0)
         self.progress.setFormat(f"{what}… %p%")
         self.cancel_button.setEnabled(True)
         self._set_buttons(False)
         self._message(f"{what}…")
-        workers.start(job)
 
     def _on_work_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(round(1000 * max(0.0, min(fraction, 1.0)))))

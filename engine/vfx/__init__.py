@@ -13,6 +13,7 @@ Modules:
     render       ``ElementRenderer`` (tracked to the shot), file renders, preview composite
     writers      ProRes 4444 / 422 HQ, H.264 and PNG sequence output
     placement    an element on V2 of an OpenTimelineIO timeline
+    jobs         the desktop's long jobs (track, render, steady, key) as worker-process generators
     commands     ``moviola-cli vfx ...``
 
 Names below are imported on first use, so ``import engine.vfx`` stays cheap (the CLI's

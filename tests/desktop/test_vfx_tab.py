@@ -245,3 +245,58 @@ def test_render_steadied_shot_reports_measured_jitter(qtbot, tab, tmp_path):
     assert tab.last_render["kind"] == "stabilized"
     assert tab.last_render["file"].name == "tears_of_steel_0500_f00100-00111_steadied.mov"
     assert tab.last_render["file"].exists()
+
+
+def _wheel(widget, steps: int = 1):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(centre, widget.mapToGlobal(centre), QPoint(0, 0), QPoint(0, 120 * steps),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+    return event
+
+
+def test_scrolling_the_panel_never_turns_a_value(qtbot, tab):
+    from PySide6.QtWidgets import QScrollArea
+
+    area = QScrollArea()  # as the main window holds the tab
+    qtbot.addWidget(area)
+    area.setWidgetResizable(True)
+    area.setWidget(tab)
+    area.resize(700, 300)
+    area.show()
+    tab.pages.setCurrentIndex(ELEMENT)
+    spin = tab.form.editors["density"]
+    qtbot.waitUntil(spin.isVisible)
+    assert spin.focusPolicy() == Qt.FocusPolicy.StrongFocus  # the wheel does not focus it
+    before = spin.value()
+    event = _wheel(spin)
+    assert spin.value() == before  # unfocused: the value stays...
+    # ...and the event is left unaccepted, which is what makes Qt offer a real (spontaneous)
+    # wheel event to the parents, up to the scroll area (a synthetic one stops here).
+    assert not event.isAccepted()
+    for combo in (tab.screen, tab.format, tab.form.editors["kind"]):
+        index = combo.currentIndex()
+        _wheel(combo, -1)
+        assert combo.currentIndex() == index
+
+    area.activateWindow()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    _wheel(spin)
+    assert spin.value() > before  # clicked into, it turns
+    area.takeWidget()  # the fixture shuts the tab down
+
+
+def test_tracking_and_renders_run_in_the_worker_process(qtbot, tab):
+    import os
+
+    tab.pages.setCurrentIndex(TRACK)
+    tab.track_button.click()
+    qtbot.waitUntil(lambda: not tab.busy(), timeout=60000)
+    assert tab.track is not None
+    assert tab.runner.worker_pid() not in (None, os.getpid())
