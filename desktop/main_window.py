@@ -28,6 +28,7 @@ from engine.project.edits import AddProposals, AttachMarkers, KeepProposal, Plac
 from engine.project.paths import config_dir
 
 THUMBNAIL_WIDTH = 160
+MIN_BIN_WIDTH = 300
 
 
 def shot_thumbnails(path: Path, middles: list[int], width: int = THUMBNAIL_WIDTH) -> dict[int, np.ndarray]:
@@ -74,9 +75,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(_scrolling(self.vfx), "VFX")
         self.setCentralWidget(self.tabs)
         self.docks: dict[str, QDockWidget] = {}
-        self._dock("Media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Proposals", self.proposals, Qt.DockWidgetArea.RightDockWidgetArea)
+        # the bin keeps room for names beside its thumbnails, whatever a saved layout says
+        self._dock("Media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea).setMinimumWidth(MIN_BIN_WIDTH)
+        # long explanations scroll inside their panels instead of growing the window
+        self._dock("Inspector", _scrolling(self.inspector), Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Proposals", _scrolling(self.proposals), Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["Inspector"], self.docks["Proposals"])
         self.docks["Inspector"].raise_()
         self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -176,7 +179,8 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
         quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        # StandardKey.Quit is empty where Qt finds no desktop theme (a bare X server)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q")
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
@@ -376,7 +380,7 @@ class MainWindow(QMainWindow):
         features = analysis.emotion.shots[index].features
         job = self.analysis.runner.submit("engine.affect.relabel:relabel_job", analysis.path,
                                           shot.start_frame, shot.end_frame, label, features)
-        job.signals.finished.connect(self.statusBar().showMessage)
+        job.signals.finished.connect(lambda message: self.statusBar().showMessage(str(message)))
         job.signals.failed.connect(lambda message: self.statusBar().showMessage(f"Label not learned: {message}"))
 
     def current_timeline(self):
@@ -408,9 +412,7 @@ class MainWindow(QMainWindow):
         self.timeline_model.in_point, self.timeline_model.out_point = in_point, out_point
 
     def _on_model_marks(self, *_args) -> None:
-        model = self.timeline_model
-        if hasattr(self.viewer, "set_marks"):
-            self.viewer.set_marks(model.in_point, model.out_point)
+        self.viewer.set_marks(self.timeline_model.in_point, self.timeline_model.out_point)
 
     def _on_failed(self, path: Path, message: str) -> None:
         self._report_progress(f"Could not import {message}")
@@ -429,7 +431,7 @@ class MainWindow(QMainWindow):
         self._watch(project)
         missing = {ref.path for ref in project.link_report.missing}
         # re-probing re-analyses (instant from the cache) and merges: nothing the editor made is lost
-        self.bin.import_paths(ref.path for ref in project.media if ref.path not in missing)
+        self.import_paths([ref.path for ref in project.media if ref.path not in missing])
         for path in sorted(missing):
             self.bin.show_offline(path)
 

@@ -168,12 +168,13 @@ class ProjectModel:
 
     def _show_clip(self, fingerprint: str | None) -> None:
         model = self.timeline
+        # the clip's timeline first, so the proposal is never drawn as if it were the clip
+        self._set_timeline(self.project.breakdown(fingerprint) if fingerprint else None)
         model.proposal, model.waveforms = None, {}
         analysis = self.analyses.get(fingerprint) if fingerprint else None
         if analysis is None:
             self._clear_view()
-            ref = self.project.media_item(fingerprint) if fingerprint else None
-            self._set_timeline(self.project.breakdown(fingerprint) if ref else None)
+            self._set_timeline(self.project.breakdown(fingerprint) if fingerprint else None)
             return
         model.load_shot_list(analysis.shots)
         model.update_emotions(self.shot_emotions(fingerprint))
@@ -198,12 +199,10 @@ class ProjectModel:
         return scores
 
     def _set_timeline(self, timeline) -> None:
-        if hasattr(self.timeline, "timeline"):
-            self.timeline.timeline = timeline
+        self.timeline.timeline = timeline
 
     def _on_timelines_changed(self) -> None:
-        if hasattr(self.timeline, "revision"):
-            self.timeline.revision += 1  # elements and markers are edited inside OTIO objects
+        self.timeline.revision += 1  # elements and markers are edited inside OTIO objects
 
     def _on_labels_changed(self, fingerprint: str) -> None:
         if fingerprint == self.current and self.proposal is None:

@@ -110,6 +110,9 @@ class Viewer(QWidget):
         self.scrub.setEnabled(False)
         self.caption = QLabel("")
         self.caption.setObjectName("viewerCaption")
+        # a long file name must not widen the viewer: that squeezed the bin to its thumbnails
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.timecode = QLabel("--:--:--:--")
         self.timecode.setObjectName("viewerTimecode")
 
@@ -133,8 +136,7 @@ class Viewer(QWidget):
                 self.play_button = button
         transport.addSpacing(12)
         transport.addWidget(self.timecode)
-        transport.addStretch(1)
-        transport.addWidget(self.caption)
+        transport.addWidget(self.caption, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
