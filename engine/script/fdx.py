@@ -7,9 +7,12 @@ Draft wraps paragraphs itself.
 """
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from lxml import etree as ET
+
+from engine import xmlsafe
+from engine.project.atomic import atomic_write_bytes
 from engine.script import fountain as ft
 
 PARAGRAPH_TYPES = {
@@ -67,23 +70,26 @@ def _title_page(root: ET.Element, page: dict[str, str]) -> None:
 def write_fdx(screenplay: ft.Screenplay, path: Path) -> Path:
     """Write `screenplay` as Final Draft XML at `path`."""
     path = Path(path)
-    path.write_bytes(to_fdx(screenplay))
+    atomic_write_bytes(path, to_fdx(screenplay))
     return path
 
 
 def read_fdx(data: bytes | str | Path) -> ft.Screenplay:
     """Screenplay elements from a `.fdx` file (path) or its bytes; unknown paragraph types read as action.
 
-    ElementTree does not fetch external entities, and a file from elsewhere is untrusted:
-    a DOCTYPE (where entity bombs live) is refused outright.
+    A file from elsewhere is untrusted: it is read and parsed by :mod:`engine.xmlsafe`
+    (regular files only, bounded size, no entities, no external DTD).
+
+    Raises:
+        InterchangeError: (a ValueError) if the file cannot be read or is not safe,
+            well-formed XML; the message names the file and the problem.
     """
+    source = None
     if isinstance(data, Path):
-        data = data.read_bytes()
+        source, data = data, xmlsafe.read_bytes(data)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise ValueError("FDX with a DOCTYPE or entities is not accepted")
-    root = ET.fromstring(data)
+    root = xmlsafe.parse(data, source)
     kinds = {v: k for k, v in PARAGRAPH_TYPES.items() if k != ft.CENTERED}
     elements = []
     content = root.find("Content")

@@ -80,6 +80,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         result = import_timeline(args.file, rate=rate, search_paths=args.search)
     except InterchangeError as exc:
         return _fail(str(exc))
+    if not result.timelines:  # a bin or library export: saying "0 timelines" and exit 0 hides it
+        why = {"xmeml": "no <sequence> in this FCP7 XML", "fcpxml": "no project in this FCPXML"}.get(
+            result.format, "no timeline in this file")
+        return _fail(f"{result.path}: nothing to import ({why})")
     if args.project:
         status = _add_to_project(args.project, result.timelines)
         if status:

@@ -1,15 +1,18 @@
 """Importing Premiere/FCP7 XML, FCPXML, EDL and .otio files into OTIO timelines."""
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import opentimelineio as otio
 
-from engine.timeline import report, safe_xml
+from engine import xmlsafe
+from engine.timeline import report
 from engine.timeline.errors import InterchangeError
 from engine.timeline.urls import file_name, path_to_url, url_to_path
+from engine.untrusted import UntrustedFileError, check_json_nesting
 
 
 @dataclass
@@ -44,11 +47,17 @@ class ImportResult:
 def sniff(path: Path, data: bytes | None) -> str:
     """The format of a file, from its content first and its extension second."""
     if data is not None:
-        head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+        start = data[:65536]
+        for bom in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            if start.startswith(bom):  # UTF-16/32 text: look at it as UTF-8
+                encoding = "utf-32" if len(bom) == 4 else "utf-16"
+                start = start[: len(start) // 4 * 4].decode(encoding, "replace").encode("utf-8")
+                break
+        head = start[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
         if head.startswith(b"<"):
-            if b"<xmeml" in data[:65536]:
+            if b"<xmeml" in start:
                 return "xmeml"
-            if b"<fcpxml" in data[:65536]:
+            if b"<fcpxml" in start:
                 return "fcpxml"
             return "xml"
         if head.startswith(b"{"):
@@ -59,7 +68,7 @@ def sniff(path: Path, data: bytes | None) -> str:
 
 
 def import_timeline(path: str | os.PathLike[str], rate=None,
-                    search_paths=(), limit: int = safe_xml.MAX_BYTES) -> ImportResult:
+                    search_paths=(), limit: int = xmlsafe.MAX_BYTES) -> ImportResult:
     """Read every timeline in a file, relinking media by file name when paths differ.
 
     Args:
@@ -73,17 +82,20 @@ def import_timeline(path: str | os.PathLike[str], rate=None,
     path = Path(path)
     if path.is_dir() and (path / "Info.fcpxml").is_file():  # an .fcpxmld bundle
         path = path / "Info.fcpxml"
-    data = safe_xml.read_bytes(path, limit)
+    data = xmlsafe.read_bytes(path, limit)
     kind = sniff(path, data)
+    root = None
+    if kind in ("xmeml", "fcpxml", "xml"):
+        root = xmlsafe.parse(data, path)
+        kind = root.tag if root.tag in ("xmeml", "fcpxml") else "xml"  # the parsed root decides
     result = ImportResult(path, kind)
     if kind == "xmeml":
         from engine.timeline.xmeml_reader import read_xmeml
-        result.timelines, result.unsupported = read_xmeml(safe_xml.parse(data, path), path)
+        result.timelines, result.unsupported = read_xmeml(root, path)
     elif kind == "fcpxml":
         from engine.timeline.fcpxml_reader import read_fcpxml
-        result.timelines, result.unsupported = read_fcpxml(safe_xml.parse(data, path), path)
+        result.timelines, result.unsupported = read_fcpxml(root, path)
     elif kind == "xml":
-        root = safe_xml.parse(data, path)
         raise InterchangeError(path, f"XML with root <{root.tag}> is neither FCP7 XML nor FCPXML")
     elif kind == "edl":
         from engine.timeline.edl import read_edl
@@ -101,9 +113,18 @@ def import_timeline(path: str | os.PathLike[str], rate=None,
 
 def _read_otio(data: bytes, path: Path) -> otio.schema.Timeline:
     try:
-        obj = otio.adapters.read_from_string(data.decode("utf-8"), "otio_json")
+        # OTIO's reader overflows the C stack on deep nesting: measure before it sees any.
+        check_json_nesting(path, data)
+        text = data.decode("utf-8")
+    except UntrustedFileError as exc:
+        raise InterchangeError(path, f"not a valid .otio file ({exc.problem})") from None
+    except UnicodeDecodeError:
+        raise InterchangeError(path, "not a valid .otio file (not UTF-8 text)") from None
+    try:
+        obj = otio.adapters.read_from_string(text, "otio_json")
     except Exception as exc:  # OTIO raises several unrelated types for bad JSON
-        raise InterchangeError(path, f"not a valid .otio file ({str(exc).splitlines()[0][:200]})") from None
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise InterchangeError(path, f"not a valid .otio file ({first})") from None
     if not isinstance(obj, otio.schema.Timeline):
         raise InterchangeError(path, f".otio file holds a {type(obj).__name__}, not a Timeline")
     return obj
