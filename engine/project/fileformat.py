@@ -24,9 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.untrusted import UntrustedFileError, check_json_nesting, read_regular_file
+
 SCHEMA = "moviola.project"
 VERSION = 1
 SUFFIX = ".moviola"
+#: Project files above this are refused: a feature with hundreds of timelines is ~20 MB.
+MAX_BYTES = 200 * 1024 * 1024
 
 
 class ProjectError(Exception):
@@ -47,29 +51,38 @@ def read_document(path: Path) -> dict[str, Any]:
             newer Moviola, or malformed.
     """
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_BYTES)
     except FileNotFoundError:
         raise ProjectError(f"{path}: project file not found") from None
+    except UntrustedFileError as exc:
+        raise ProjectError(f"{path}: cannot read project file ({exc.problem})") from None
     except OSError as exc:
         raise ProjectError(f"{path}: cannot read project file ({exc.strerror or exc})") from exc
     try:
-        doc = json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        # json and OpenTimelineIO recurse once per level: refuse deep nesting before either.
+        check_json_nesting(path, text)
+        doc = json.loads(text)
     except UnicodeDecodeError:
         raise ProjectError(f"{path}: not a Moviola project (not UTF-8 text)") from None
+    except UntrustedFileError as exc:
+        raise ProjectError(f"{path}: not a Moviola project ({exc.problem})") from None
     except json.JSONDecodeError as exc:
         raise ProjectError(
             f"{path}: not a Moviola project (invalid JSON at line {exc.lineno}, "
             f"column {exc.colno}: {exc.msg})"
         ) from None
+    except ValueError as exc:  # e.g. a number with more digits than Python converts
+        raise ProjectError(f"{path}: not a Moviola project (invalid JSON: {_one_line(exc)})") from None
     if not isinstance(doc, dict):
         raise ProjectError(f"{path}: not a Moviola project (expected a JSON object)")
     if "schema" not in doc:
         raise ProjectError(f'{path}: not a Moviola project (no "schema" field)')
     if doc["schema"] != SCHEMA:
-        raise ProjectError(f'{path}: not a Moviola project ("schema" is {doc["schema"]!r}, expected {SCHEMA!r})')
+        raise ProjectError(f'{path}: not a Moviola project ("schema" is {_short(doc["schema"])}, expected {SCHEMA!r})')
     version = doc.get("version")
     if type(version) is not int or version < 0:
-        raise ProjectError(f'{path}: invalid project file ("version" is {version!r}, expected a whole number)')
+        raise ProjectError(f'{path}: invalid project file ("version" is {_short(version)}, expected a whole number)')
     if version > VERSION:
         raise ProjectError(
             f"{path}: project file version {version} is newer than this Moviola supports "
@@ -79,7 +92,8 @@ def read_document(path: Path) -> dict[str, Any]:
         try:
             doc = _MIGRATIONS[version](doc)
         except Exception as exc:  # a damaged old file: say so, do not crash
-            raise ProjectError(f"{path}: cannot upgrade project file from version {version} ({exc})") from exc
+            raise ProjectError(
+                f"{path}: cannot upgrade project file from version {version} ({_one_line(exc)})") from exc
         version += 1
         doc["version"] = version
     _check_layout(path, doc)
@@ -87,25 +101,77 @@ def read_document(path: Path) -> dict[str, Any]:
 
 
 def _check_layout(path: Path, doc: dict[str, Any]) -> None:
+    """Check the type of every field the loader uses, so loading can only fail with ProjectError."""
     def bad(what: str) -> ProjectError:
         return ProjectError(f"{path}: invalid project file ({what})")
 
-    if not isinstance(doc.get("media", []), list):
+    media = doc.get("media", [])
+    if not isinstance(media, list):
         raise bad('"media" is not a list')
-    for i, entry in enumerate(doc.get("media", [])):
+    for i, entry in enumerate(media):
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise bad(f'media entry {i} has no "path"')
+        if not _usable_path(entry["path"]):
+            raise bad(f'media entry {i} has an unusable "path"')
+        relative = entry.get("relative_path")
+        if relative is not None and not (isinstance(relative, str) and _usable_path(relative)):
+            raise bad(f'media entry {i}: "relative_path" is {_kind(relative)}, expected a path or null')
+        key = entry.get("fingerprint")
+        if key is not None and not isinstance(key, str):
+            raise bad(f'media entry {i}: "fingerprint" is {_kind(key)}, expected text or null')
+        size = entry.get("size")
+        if size is not None and (type(size) is not int or size < 0):
+            raise bad(f'media entry {i}: "size" is {_kind(size)}, expected a whole number or null')
     if not isinstance(doc.get("settings", {}), dict):
         raise bad('"settings" is not an object')
-    if not isinstance(doc.get("timelines", []), list):
+    timelines = doc.get("timelines", [])
+    if not isinstance(timelines, list):
         raise bad('"timelines" is not a list')
+    for i, timeline in enumerate(timelines):
+        if not isinstance(timeline, dict):
+            raise bad(f"timeline {i} is {_kind(timeline)}, expected an OpenTimelineIO object")
+    origin = doc.get("autosave_of")
+    if origin is not None and not isinstance(origin, str):
+        raise bad(f'"autosave_of" is {_kind(origin)}, expected a path or null')
+
+
+def _short(value: Any) -> str:
+    """``repr`` of a value from the file, cut to fit in a one-line message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _usable_path(text: str) -> bool:
+    # The OS refuses NUL in a path (ValueError, not OSError); 4096 is Linux's PATH_MAX.
+    return 0 < len(text) <= 4096 and "\0" not in text
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's kind for a message: ``a number``, ``text``, ``a list``..."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}" if abs(value) < 1e15 else "a number"
+    if isinstance(value, str):
+        return "empty text" if not value else "text"
+    return {dict: "an object", list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _from_v0(doc: dict[str, Any]) -> dict[str, Any]:
     """Pre-release drafts: media as bare path strings, timelines as OTIO JSON strings."""
     media = [{"path": m} if isinstance(m, str) else m for m in doc.get("media", [])]
-    timelines = [json.loads(t) if isinstance(t, str) else t for t in doc.get("timelines", [])]
+    timelines = [_loads_bounded(t) if isinstance(t, str) else t for t in doc.get("timelines", [])]
     return {**doc, "media": media, "timelines": timelines, "settings": doc.get("settings", {})}
+
+
+def _loads_bounded(text: str) -> Any:
+    check_json_nesting("timeline", text)
+    return json.loads(text)
 
 
 #: ``_MIGRATIONS[n]`` turns a version-n document into a version n+1 document.
