@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -13,6 +10,7 @@ from typing import Any
 import opentimelineio as otio
 
 from engine.project.fingerprint import fingerprint
+from engine.timeline.urls import file_name, is_file_url, to_otio_url, url_to_path
 
 
 @dataclass(frozen=True)
@@ -88,9 +86,9 @@ def locate(ref: MediaRef, relative_path: str | None, base: Path | None,
     2. The stored absolute path.
     3. A file of the same name in each search folder, then in their subfolders.
 
-    A candidate is accepted only when its content fingerprint matches, so a different
-    clip that happens to share a name is never linked silently. If nothing matches but
-    a file exists at the relative or absolute place, it is taken as a modified version.
+    A candidate is accepted only when its content fingerprint matches (see
+    :func:`find_media`). If nothing matches but a file exists at the relative or
+    absolute place, it is taken as a modified version.
 
     Returns:
         ``(ref, status)`` where status is ``"online"``, ``"relinked"``, ``"modified"``
@@ -100,18 +98,49 @@ def locate(ref: MediaRef, relative_path: str | None, base: Path | None,
     if relative_path and base is not None:
         near.append(base.joinpath(*PurePosixPath(relative_path).parts))
     near.append(ref.path)
+    found = find_media(str(ref.path), ref.fingerprint, ref.size, near=near,
+                       folders=[(Path(folder), True) for folder in search_paths])
+    if found is not None:
+        return _found(ref, found)
     for candidate in near:
-        if _matches(candidate, ref):
-            return _found(ref, candidate)
-    name = _file_name(str(ref.path))
-    for folder in search_paths:
-        for candidate in _named_in(Path(folder), name):
-            if _matches(candidate, ref):
-                return _found(ref, candidate)
-    for candidate in near:
-        if candidate.is_file():
-            return MediaRef.from_file(candidate), "modified"
+        if _is_file(candidate):
+            try:
+                return MediaRef.from_file(candidate), "modified"
+            except (OSError, ValueError):  # unreadable: as good as missing
+                continue
     return None, "missing"
+
+
+def find_media(stored: str, fingerprint: str | None = None, size: int | None = None, *,
+               near: Sequence[Path] = (), folders: Sequence[tuple[Path, bool]] = ()) -> Path | None:
+    """The one relinker: where a media file is now, or None.
+
+    Project files and imported timelines both find their media with it. The ``near``
+    places (where the file should be) are tried first, then a file of the same name in
+    each folder of ``folders``, and in its subfolders too when that folder's flag is
+    true. When the fingerprint is known, a candidate is accepted only if its content
+    matches (its size first, which is cheap), so a different clip that happens to share
+    a name is never linked silently; without one (NLE timelines carry none), the first
+    file of that name is taken.
+
+    Args:
+        stored: The path as the project or timeline stated it (any OS's separators).
+        fingerprint: The content fingerprint (:func:`engine.project.fingerprint.fingerprint`).
+        size: The size in bytes, if known.
+        near: Candidate paths tried first, in order.
+        folders: ``(folder, deep)`` pairs searched by file name, in order.
+    """
+    for candidate in near:
+        if _matches(candidate, fingerprint, size):
+            return candidate
+    name = file_name(stored)
+    if not name or name in (".", ".."):
+        return None
+    for folder, deep in folders:
+        for candidate in _named_in(Path(folder), name, deep):
+            if _matches(candidate, fingerprint, size):
+                return candidate
+    return None
 
 
 def _found(ref: MediaRef, candidate: Path) -> tuple[MediaRef, str]:
@@ -123,21 +152,30 @@ def _found(ref: MediaRef, candidate: Path) -> tuple[MediaRef, str]:
     return replace(ref, path=absolute), "relinked"
 
 
-def _matches(candidate: Path, ref: MediaRef) -> bool:
+def _is_file(candidate: Path) -> bool:
     try:
-        if not candidate.is_file():
-            return False
-        if ref.fingerprint is None:
-            return True
-        if ref.size is not None and candidate.stat().st_size != ref.size:
-            return False
-        return fingerprint(candidate) == ref.fingerprint
-    except OSError:
+        return candidate.is_file()
+    except (OSError, ValueError):  # a name too long, or with a NUL byte, from a hostile file
         return False
 
 
-def _named_in(folder: Path, name: str) -> Iterable[Path]:
+def _matches(candidate: Path, key: str | None, size: int | None) -> bool:
+    try:
+        if not candidate.is_file():
+            return False
+        if key is None:
+            return True
+        if size is not None and candidate.stat().st_size != size:
+            return False
+        return fingerprint(candidate) == key
+    except (OSError, ValueError):
+        return False
+
+
+def _named_in(folder: Path, name: str, deep: bool) -> Iterable[Path]:
     yield folder / name
+    if not deep:
+        return
     try:
         # os.walk rather than rglob: unreadable subfolders are skipped, not fatal.
         for root, _dirs, files in os.walk(folder):
@@ -145,11 +183,6 @@ def _named_in(folder: Path, name: str) -> Iterable[Path]:
                 yield Path(root) / name
     except OSError:
         return
-
-
-def _file_name(path: str) -> str:
-    # The project may come from another OS: split on both separators.
-    return re.split(r"[\\/]", path)[-1]
 
 
 def retarget_timelines(timelines: Iterable[otio.schema.Timeline], old: Path, new: Path) -> int:
@@ -165,23 +198,10 @@ def retarget_timelines(timelines: Iterable[otio.schema.Timeline], old: Path, new
                 if not isinstance(reference, otio.schema.ExternalReference):
                     continue
                 url = reference.target_url or ""
-                if _same_file(_url_to_path(url), old):
-                    reference.target_url = new.as_uri() if _is_file_url(url) else str(new)
+                if _same_file(url_to_path(url), old):
+                    reference.target_url = to_otio_url(str(new)) if is_file_url(url) else str(new)
                     changed += 1
     return changed
-
-
-def _is_file_url(url: str) -> bool:
-    return url.lower().startswith("file:")
-
-
-def _url_to_path(url: str) -> str:
-    if not _is_file_url(url):
-        return url
-    parsed = urllib.parse.urlparse(url)
-    if parsed.netloc and parsed.netloc.lower() != "localhost":
-        return f"//{parsed.netloc}{urllib.request.url2pathname(parsed.path)}"  # UNC share
-    return urllib.request.url2pathname(parsed.path)
 
 
 def _same_file(a: str, b: Path) -> bool:

@@ -9,9 +9,10 @@ from pathlib import Path
 import opentimelineio as otio
 
 from engine import xmlsafe
-from engine.timeline import report
+from engine.project.media_refs import find_media
+from engine.timeline import model, report
 from engine.timeline.errors import InterchangeError
-from engine.timeline.urls import file_name, path_to_url, url_to_path
+from engine.timeline.urls import path_to_url, url_to_path
 from engine.untrusted import UntrustedFileError, check_json_nesting
 
 
@@ -139,7 +140,12 @@ def _relink(result: ImportResult, folders: list[tuple[Path, bool]]) -> None:
                 continue
             original = url_to_path(ref.target_url)
             if original not in found:
-                found[original] = _locate(original, folders)
+                # A timeline we wrote may know the content's fingerprint; NLE timelines do not.
+                key = model.lookup(ref, "fingerprint")
+                near = [Path(original)] if os.path.isabs(original) else []
+                hit = find_media(original, key if isinstance(key, str) else None, near=near, folders=folders)
+                found[original] = None if hit is None else (original if hit == Path(original)
+                                                           else str(hit.resolve()))
                 if found[original] is None:
                     result.missing.append(original)
                 elif found[original] != original:
@@ -147,24 +153,3 @@ def _relink(result: ImportResult, folders: list[tuple[Path, bool]]) -> None:
             new = found[original]
             if new is not None and new != original:
                 ref.target_url = path_to_url(new, host="")
-
-
-def _locate(original: str, folders: list[tuple[Path, bool]]) -> str | None:
-    if original and os.path.isfile(original):
-        return original
-    name = file_name(original)
-    if not name:
-        return None
-    for folder, deep in folders:
-        candidate = folder / name
-        if candidate.is_file():
-            return str(candidate.resolve())
-        if not deep:
-            continue
-        try:
-            for root, _dirs, files in os.walk(folder):
-                if name in files:
-                    return str((Path(root) / name).resolve())
-        except OSError:
-            continue
-    return None

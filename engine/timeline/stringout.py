@@ -6,6 +6,7 @@ from collections.abc import Iterable
 import opentimelineio as otio
 
 from engine.media import MediaInfo
+from engine.timeline.urls import path_to_url
 
 
 def media_reference(info: MediaInfo) -> otio.schema.ExternalReference:
@@ -16,7 +17,7 @@ def media_reference(info: MediaInfo) -> otio.schema.ExternalReference:
     if info.start_timecode:
         start = otio.opentime.from_timecode(info.start_timecode, rate)
     ref = otio.schema.ExternalReference(
-        target_url=info.path.resolve().as_uri(),
+        target_url=path_to_url(str(info.path.resolve()), host=""),
         available_range=otio.opentime.TimeRange(start, otio.opentime.RationalTime(frames, rate)))
     ref.metadata["moviola"] = {"probe": info.to_dict()}
     return ref

@@ -1,4 +1,7 @@
-"""File paths to and from the URLs NLEs write (xmeml ``pathurl``, FCPXML ``src``).
+"""File paths to and from file URLs: the one place that converts them.
+
+NLE timelines (xmeml ``pathurl``, FCPXML ``src``), OTIO references and project
+relinking all convert here.
 
 Premiere wants ``file://localhost/`` and percent-encoding of everything that is not
 unreserved; Resolve and FCP want ``file:///``. Paths are encoded byte for byte (UTF-8)
@@ -20,6 +23,11 @@ def is_windows_path(path: str) -> bool:
     return bool(_DRIVE.match(path)) or path.startswith("\\\\")
 
 
+def is_file_url(text: str) -> bool:
+    """``file:...`` in any letter case (a plain path is not)."""
+    return text.strip().lower().startswith("file:")
+
+
 def path_to_url(path: str, host: str = "localhost") -> str:
     """A percent-encoded file URL: ``file://localhost/...`` (xmeml) or ``file:///...`` (host="").
 
@@ -28,13 +36,13 @@ def path_to_url(path: str, host: str = "localhost") -> str:
     """
     if path.startswith("\\\\") or path.startswith("//"):  # UNC share: the server becomes the host
         server, _, rest = path.replace("\\", "/").lstrip("/").partition("/")
-        return f"file://{server}/" + urllib.parse.quote(rest, safe=_SAFE)
+        return f"file://{server}/" + urllib.parse.quote(rest, safe=_SAFE, errors="surrogateescape")
     if _DRIVE.match(path):
         drive, rest = path[:2], path[2:].replace("\\", "/")
-        return f"file://{host}/{drive}" + urllib.parse.quote(rest, safe=_SAFE)
+        return f"file://{host}/{drive}" + urllib.parse.quote(rest, safe=_SAFE, errors="surrogateescape")
     if not path.startswith("/"):
         raise ValueError(f"not an absolute path: {path!r}")
-    return f"file://{host}" + urllib.parse.quote(path, safe=_SAFE)
+    return f"file://{host}" + urllib.parse.quote(path, safe=_SAFE, errors="surrogateescape")
 
 
 def url_to_path(url: str) -> str:
@@ -43,7 +51,7 @@ def url_to_path(url: str) -> str:
     Windows paths come back as ``C:/dir/file`` (forward slashes), UNC as ``//server/share``.
     """
     text = url.strip()
-    if not text.lower().startswith("file:"):
+    if not is_file_url(text):
         return text.replace("\\", "/") if is_windows_path(text) else text
     rest = text[5:]
     host = ""
