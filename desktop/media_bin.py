@@ -1,4 +1,9 @@
-"""The media bin: imported clips with their probe data and a poster frame."""
+"""The media bin: imported clips with their probe data and a poster frame.
+
+Probing and poster frames of new media run in the bin's worker process: a file that crashes
+the decoder fails its own row, not the window. A clip is offered for playback
+(`clip_selected`) only once that probe has passed.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,10 +13,11 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidgetItem
 
-from desktop import workers
 from desktop.images import pixmap_from_rgb
+from desktop.runner import Job, ProcessRunner
 from engine.media import MediaInfo
-from engine.media.scan import load_bin_entry, media_files
+from engine.media.scan import media_files
+from engine.project.naming import display_names
 
 COLUMNS = ("Name", "Duration", "Picture", "Rate", "Codec", "Audio", "Timecode")
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -35,10 +41,12 @@ def describe(info: MediaInfo) -> list[str]:
 
 
 class MediaBin(QTreeWidget):
-    """A list of clips; importing probes each one in the background.
+    """A list of clips; importing probes each one in the worker process.
 
-    Emits `clip_selected(path, info)` for a readable clip and `imported(path, info)` once a
-    clip's probe succeeded, `failed(path, message)` when it did not.
+    Emits `clip_selected(path, info)` when the editor selects, or clicks again, a clip whose
+    probe passed; `problem_selected(path, message)` for one that failed; `imported(path,
+    info)` once a clip's probe succeeded, `failed(path, message)` when it did not. Names
+    that repeat (camera cards) carry the folders that tell them apart.
     """
 
     clip_selected = Signal(object, object)
@@ -46,8 +54,12 @@ class MediaBin(QTreeWidget):
     imported = Signal(object, object)
     failed = Signal(object, str)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, runner: ProcessRunner | None = None) -> None:
+        """`runner`: where to probe; by default the bin starts its own worker process, so an
+        import is never queued behind analysis."""
         super().__init__(parent)
+        self.runner = runner or ProcessRunner(self, name="moviola-probe")
+        self._owns_runner = runner is None
         self.setColumnCount(len(COLUMNS))
         self.setHeaderLabels(COLUMNS)
         self.setIconSize(ICON_SIZE)
@@ -64,7 +76,8 @@ class MediaBin(QTreeWidget):
         self.setColumnWidth(3, 60)
         self._infos: dict[Path, MediaInfo] = {}
         self._problems: dict[Path, str] = {}
-        self._jobs: dict[Path, workers.Job] = {}
+        self._jobs: dict[Path, Job] = {}
+        self._selection_changed = False  # by the mouse press under way
         self.itemSelectionChanged.connect(self._on_selection_changed)
 
     # -- importing ---------------------------------------------------------------------------
@@ -78,11 +91,13 @@ class MediaBin(QTreeWidget):
             item.setData(0, PATH_ROLE, str(path))
             item.setToolTip(0, str(path))
             self.addTopLevelItem(item)
-            job = workers.Job(load_bin_entry, path)
-            job.signals.finished.connect(lambda entry, p=path: self._on_loaded(p, entry))
-            job.signals.failed.connect(lambda message, p=path: self._on_failed(p, message))
-            self._jobs[path] = workers.start(job)
+            job = self.runner.submit("engine.media.scan:load_bin_entry", path)
+            job.finished.connect(lambda entry, p=path: self._on_loaded(p, entry))
+            job.failed.connect(lambda message, p=path: self._on_failed(p, message))
+            self._jobs[path] = job
             added.append(path)
+        if added:
+            self._refresh_names()
         return added
 
     def pending(self) -> int:
@@ -112,7 +127,7 @@ class MediaBin(QTreeWidget):
             return
         info, poster = entry
         self._infos[path] = info
-        for column, text in enumerate(describe(info)):
+        for column, text in enumerate(describe(info)[1:], start=1):
             item.setText(column, text)
         if poster is not None:
             item.setIcon(0, QIcon(pixmap_from_rgb(poster).scaled(
@@ -134,12 +149,27 @@ class MediaBin(QTreeWidget):
         self._problems.clear()
         self.clear()
 
+    def shutdown(self) -> None:
+        """Stop probing (and the bin's worker process, if it started it)."""
+        for job in list(self._jobs.values()):
+            job.cancel()
+        if self._owns_runner:
+            self.runner.shutdown()
+
     def show_offline(self, path: Path) -> None:
         """A project clip whose file could not be found: listed, marked offline."""
         item = QTreeWidgetItem([path.name])
         item.setData(0, PATH_ROLE, str(path))
         self.addTopLevelItem(item)
         self._mark_problem(item, path, f"{path.name}: media offline (file not found)")
+        self._refresh_names()
+
+    def _refresh_names(self) -> None:
+        """Every row's name: adding `b/clip.mp4` renames `clip.mp4` to `clip.mp4 — a/`."""
+        items = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
+        names = display_names(Path(item.data(0, PATH_ROLE)) for item in items)
+        for item in items:
+            item.setText(0, names[Path(item.data(0, PATH_ROLE))])
 
     def _on_failed(self, path: Path, message: str) -> None:
         self._jobs.pop(path, None)
@@ -160,15 +190,33 @@ class MediaBin(QTreeWidget):
         item.setForeground(1, QBrush(QColor("#e0605a")))
 
     def _on_selection_changed(self) -> None:
+        self._selection_changed = True
         items = self.selectedItems()
         if not items:
             return
-        path = Path(items[0].data(0, PATH_ROLE))
+        current = self.currentItem()
+        self._offer(current if current is not None and current.isSelected() else items[0])
+
+    def _offer(self, item: QTreeWidgetItem) -> None:
+        """Tell the window about `item`: a probed clip to show, or the problem with it."""
+        path = Path(item.data(0, PATH_ROLE))
         info = self._infos.get(path)
         if info is not None:
             self.clip_selected.emit(path, info)
         elif path in self._problems:
             self.problem_selected.emit(path, self._problems[path])
+
+    # -- clicking the selected clip again returns to it (e.g. from a playing proposal) ----------
+    def mousePressEvent(self, event) -> None:
+        self._selection_changed = False
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        item = self.itemAt(event.position().toPoint())
+        if (event.button() == Qt.MouseButton.LeftButton and item is not None and item.isSelected()
+                and not self._selection_changed):
+            self._offer(item)
 
     # -- drag and drop -----------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
