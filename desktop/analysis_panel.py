@@ -1,10 +1,12 @@
 """The analysis queue: one job at a time in the background, per-file progress, ETA, cancel.
 
 Analysis is CPU-heavy (the shot network uses every core), so files wait their turn for one
-worker process; a failed file shows its error and the queue goes on.
+worker process (`desktop.runner.ProcessRunner`, which the proposals share); a failed file
+shows its error and the queue goes on. Cancel is the runner's cancel.
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -16,6 +18,22 @@ from desktop.runner import Job, ProcessRunner
 from engine.analysis import Analysis
 
 COLUMNS = ("File", "Progress", "Status", "ETA")
+_COUNTER = re.compile(r"\bframe (\d+) of (\d+)\b")
+
+
+def progress_texts(fraction: float, message: str) -> tuple[str, str]:
+    """The bar's percentage and the status line, both from `fraction` (0..1 of the file).
+
+    Each stage of an analysis counts its own frames ("frame 120 of 240" while finding shots,
+    and again while reading faces) but the bar shows the whole file, so a counter in the
+    message is recomputed from the same fraction: "42%" never sits beside "frame 200 of 240".
+    """
+    fraction = min(max(float(fraction), 0.0), 1.0)
+
+    def counter(match: re.Match) -> str:
+        total = int(match.group(2))
+        return f"frame {int(fraction * total)} of {total}"
+    return f"{int(fraction * 100)}%", _COUNTER.sub(counter, message)
 
 
 def eta_text(fraction: float, elapsed: float) -> str:
@@ -35,7 +53,7 @@ class AnalysisPanel(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.runner = ProcessRunner(self)
+        self.runner = ProcessRunner(self, name="moviola-analysis")
         self.list = QTreeWidget()
         self.list.setHeaderLabels(COLUMNS)
         self.list.setRootIsDecorated(False)
@@ -72,14 +90,16 @@ class AnalysisPanel(QWidget):
             bar = QProgressBar()
             bar.setRange(0, 1000)
             bar.setTextVisible(True)
+            bar.setFormat("0%")
             self.list.setItemWidget(item, 1, bar)
         self._bar(path).setValue(0)
+        self._bar(path).setFormat("0%")
         item.setText(2, "queued")
         job = self.runner.submit("engine.analysis:analysis_job", path, **options)
-        job.signals.progress.connect(lambda f, m, p=path: self._on_progress(p, f, m))
-        job.signals.finished.connect(lambda result, p=path: self._on_finished(p, result))
-        job.signals.failed.connect(lambda message, p=path: self._on_failed(p, message))
-        job.signals.cancelled.connect(lambda p=path: self._on_cancelled(p))
+        job.progress.connect(lambda f, m, p=path: self._on_progress(p, f, m))
+        job.finished.connect(lambda result, p=path: self._on_finished(p, result))
+        job.failed.connect(lambda message, p=path: self._on_failed(p, message))
+        job.cancelled.connect(lambda p=path: self._on_cancelled(p))
         self._jobs[path] = job
         return True
 
@@ -102,6 +122,8 @@ class AnalysisPanel(QWidget):
             self.cancel(path)
 
     def cancel(self, path: Path) -> None:
+        """Cancel the file's job: at once if queued; a running one stops at its next step (or
+        is stopped with its worker, which the runner then replaces)."""
         job = self._jobs.get(Path(path))
         if job is not None:
             job.cancel()
@@ -112,8 +134,11 @@ class AnalysisPanel(QWidget):
     def _on_progress(self, path: Path, fraction: float, message: str) -> None:
         started = self._started.setdefault(path, time.monotonic())
         item = self._items[path]
-        self._bar(path).setValue(int(fraction * 1000))
-        item.setText(2, message)
+        percent, status = progress_texts(fraction, message)
+        bar = self._bar(path)
+        bar.setValue(int(min(max(fraction, 0.0), 1.0) * 1000))
+        bar.setFormat(percent)
+        item.setText(2, status)
         item.setText(3, eta_text(fraction, time.monotonic() - started))
 
     def _on_finished(self, path: Path, result: Analysis) -> None:
@@ -123,6 +148,7 @@ class AnalysisPanel(QWidget):
         if result.warnings:
             item.setToolTip(2, "\n".join(result.warnings))
         self._bar(path).setValue(1000)
+        self._bar(path).setFormat("100%")
         self.analysed.emit(result)
 
     def _on_failed(self, path: Path, message: str) -> None:

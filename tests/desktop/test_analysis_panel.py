@@ -2,12 +2,13 @@
 an event loop that keeps answering while the engine works."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
-from desktop.analysis_panel import AnalysisPanel, eta_text
+from desktop.analysis_panel import AnalysisPanel, eta_text, progress_texts
 
 
 @pytest.fixture
@@ -23,9 +24,12 @@ def test_queue_reports_each_file_and_survives_bad_ones(qtbot, panel, media, tmp_
     results, failures = [], []
     panel.analysed.connect(results.append)
     panel.file_failed.connect(lambda path, message: failures.append(message))
+    clip = media / "sources" / "tears_of_steel_0500.mp4"
     panel.enqueue(media / "bad" / "random_bytes.mp4")
-    panel.enqueue(media / "sources" / "tears_of_steel_0500.mp4")
+    panel.enqueue(clip)
     panel.enqueue(media / "bad" / "audio_only.m4a")
+    shown = []  # what the row says after each progress step: the bar's text and the status
+    panel._jobs[clip].progress.connect(lambda *_: shown.append((panel._bar(clip).text(), panel.status(clip))))
 
     # timer drift while the engine works: the GUI thread must never be held up
     clock, worst, ticks = QElapsedTimer(), [0.0], [0]
@@ -54,6 +58,16 @@ def test_queue_reports_each_file_and_survives_bad_ones(qtbot, panel, media, tmp_
                         "audio_only.m4a: no video stream"]
     assert "not a recognised media container" in panel.status(media / "bad" / "random_bytes.mp4")
 
+    # the percentage and the frame counter come from one fraction, so they agree
+    counted = [(int(percent.rstrip("%")), *map(int, re.search(r"frame (\d+) of (\d+)", status).groups()))
+               for percent, status in shown if "frame" in status]
+    assert len(counted) >= 3
+    for percent, frame, total in counted:
+        assert abs(percent - 100 * frame / total) < 1, (percent, frame, total)
+    percents = [int(percent.rstrip("%")) for percent, _ in shown]
+    assert percents == sorted(percents)
+    assert panel._bar(clip).text() == "100%"
+
 
 def test_cancel_stops_a_running_and_a_queued_file(qtbot, panel, media, tmp_path):
     first = media / "sequences" / "seq00_24fps.mp4"
@@ -66,6 +80,13 @@ def test_cancel_stops_a_running_and_a_queued_file(qtbot, panel, media, tmp_path)
     qtbot.waitUntil(lambda: panel.active() == 0, timeout=30000)
     assert time.monotonic() - started < 10
     assert panel.status(first) == "cancelled" and panel.status(second) == "cancelled"
+
+
+def test_progress_texts_share_one_fraction():
+    # the shot stage is at its frame 120 of 240, which is 36% of the whole file
+    assert progress_texts(0.36, "clip.mp4: frame 120 of 240") == ("36%", "clip.mp4: frame 86 of 240")
+    assert progress_texts(0.999, "clip.mp4: expressions") == ("99%", "clip.mp4: expressions")
+    assert progress_texts(1.2, "done")[0] == "100%"
 
 
 def test_eta_text():
