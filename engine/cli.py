@@ -40,11 +40,17 @@ def _cmd_probe(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from engine.pipeline import run_pipeline
+    from engine.pipeline import OutputError, run_pipeline
     from engine.resources import demo_media
 
     files = [Path(f) for f in args.files] or demo_media()
-    report = run_pipeline(files, Path(args.out), progress=_print_progress)
+    try:
+        report = run_pipeline(files, Path(args.out), progress=_print_progress)
+    except OutputError as exc:  # disk full, read-only folder: one line, no traceback
+        print(f"moviola-cli: {exc}", file=sys.stderr)
+        return 1
+    for name, problem in report.errors.items():
+        print(f"moviola-cli: {name}: {problem}", file=sys.stderr)
     print(report.summary())
     return 0 if report.ok else 1
 

@@ -17,15 +17,22 @@ from engine.analysis import analysis_job
 from engine.jobs import Job, drive, scaled
 from engine.media import MediaError, MediaInfo
 from engine.media.scan import load_bin_entry
-from engine.project import Project
+from engine.project import Project, ProjectError
+from engine.project.atomic import atomic_write_bytes
 from engine.timeline.breakdown import breakdown
+from engine.timeline.errors import InterchangeError
 from engine.timeline.export import export_timeline
 from engine.timeline.stringout import stringout
 
 
+class OutputError(Exception):
+    """A result could not be written (disk full, read-only folder); ``str()`` is one line
+    naming the file and the problem. Every file already written is whole (atomic writes)."""
+
+
 @dataclass
 class PipelineReport:
-    """What the pipeline wrote, and which inputs it could not read (file → problem)."""
+    """What the pipeline wrote, and which inputs it skipped (file name → problem)."""
 
     out_dir: Path
     written: list[Path] = field(default_factory=list)
@@ -37,70 +44,117 @@ class PipelineReport:
         return not self.errors and bool(self.media)
 
     def summary(self) -> str:
-        lines = [f"Analysed {len(self.media)} file(s); results in {self.out_dir.resolve()}:"]
-        lines += [f"  {p.relative_to(self.out_dir)}" for p in self.written]
-        lines += [f"  could not read {name}: {problem}" for name, problem in self.errors.items()]
+        if not self.media:
+            lines = [f"Analysed no file: nothing written to {self.out_dir.resolve()}"]
+        else:
+            lines = [f"Analysed {len(self.media)} file(s); results in {self.out_dir.resolve()}:"]
+            lines += [f"  {p.relative_to(self.out_dir)}" for p in self.written]
+        lines += [f"  skipped {name}: {problem}" for name, problem in self.errors.items()]
         return "\n".join(lines)
 
 
+@dataclass
+class _Analysed:
+    info: MediaInfo
+    poster: bytes | None  # PNG
+    shots: dict
+    breakdown: otio.schema.Timeline
+
+
 def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
-    """Probe every file, write posters, a project and a stringout; yields progress."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    posters = out_dir / "posters"
-    posters.mkdir(exist_ok=True)
-    exports = out_dir / "exports"
-    exports.mkdir(exist_ok=True)
+    """Probe every file, write posters, a project and a stringout; yields progress.
+
+    Inputs that cannot be used (unreadable, no video stream) are listed in the report's
+    ``errors`` and the others still processed. Nothing is written until every input
+    has been read, and nothing at all when no input could be used; the project file is
+    written last, so its presence means the run finished.
+
+    Raises:
+        OutputError: If a result cannot be written.
+    """
     report = PipelineReport(out_dir)
-    breakdowns = []
+    analysed: list[_Analysed] = []
     share = 0.9 / max(len(files), 1)
     for i, path in enumerate(files):
         path = Path(path)
         yield i * share, f"probing {path.name}"
         try:
             info, poster = load_bin_entry(path, width=320)
-            if info.video is not None:
-                analysis = yield from scaled(analysis_job(path), (i + 0.1) * share, (i + 1) * share)
-                breakdowns.append(breakdown(info, analysis.shots))
-                shots_json = exports / f"{path.stem}.shots.json"
-                shots_json.write_text(json.dumps(analysis.shots.to_json(str(path)), indent=2,
-                                                 ensure_ascii=False), encoding="utf-8")
-                report.written.append(shots_json)
+            if info.video is None:
+                report.errors[path.name] = "no video stream, skipped"
+                continue
+            analysis = yield from scaled(analysis_job(path), (i + 0.1) * share, (i + 1) * share)
         except MediaError as exc:
             report.errors[path.name] = exc.problem
             continue
         report.media.append(info)
-        if poster is not None:
-            target = posters / f"{path.stem}.png"
-            ok, png = cv2.imencode(".png", cv2.cvtColor(poster, cv2.COLOR_RGB2BGR))
-            if ok:  # imencode + write_bytes: cv2.imwrite cannot take non-ASCII paths on Windows
-                target.write_bytes(png.tobytes())
-                report.written.append(target)
+        analysed.append(_Analysed(info, _png(poster), analysis.shots.to_json(str(path)),
+                                  breakdown(info, analysis.shots)))
+    if not analysed:
+        yield 1.0, "nothing to write"
+        return report
 
-    yield 0.95, "writing project"
-    timeline = stringout(report.media)
-    project = Project()
-    for info in report.media:
-        project.add_media(info.path)
-    project.timelines = [timeline, *breakdowns]
+    yield 0.9, "writing results"
+    exports = out_dir / "exports"
+    for item in analysed:
+        stem = item.info.path.stem
+        if item.poster is not None:
+            _write(report, out_dir / "posters" / f"{stem}.png", item.poster)
+        _write(report, exports / f"{stem}.shots.json", _json(item.shots))
+    breakdowns = [item.breakdown for item in analysed]
     for shots_timeline in breakdowns:
         stem = shots_timeline.name.rsplit(" — ", 1)[0]
         for fmt, suffix in (("premiere", ".premiere.xml"), ("resolve", ".fcpxml")):
             target = exports / f"{stem}{suffix}"
-            export_timeline(shots_timeline, target, fmt)
+            try:
+                export_timeline(shots_timeline, target, fmt)
+            except InterchangeError as exc:
+                raise OutputError(str(exc)) from None
             report.written.append(target)
+    timeline = stringout(report.media)
+    _write(report, out_dir / "stringout.otio",
+           otio.adapters.write_to_string(timeline, "otio_json").encode("utf-8"))
+    _write(report, out_dir / "probe.json", _json({"media": [m.to_dict() for m in report.media],
+                                                  "errors": report.errors}))
+
+    yield 0.95, "writing project"
+    project = Project()
+    for info in report.media:
+        project.add_media(info.path)
+    project.timelines = [timeline, *breakdowns]
     project_path = out_dir / "demo.moviola"
-    project.save(project_path)
-    otio_path = out_dir / "stringout.otio"
-    otio.adapters.write_to_file(timeline, str(otio_path))
-    probe_path = out_dir / "probe.json"
-    probe_path.write_text(json.dumps({"media": [m.to_dict() for m in report.media],
-                                      "errors": report.errors}, indent=2, ensure_ascii=False),
-                          encoding="utf-8")
-    report.written += [project_path, otio_path, probe_path]
+    try:
+        project.save(project_path)
+    except ProjectError as exc:
+        raise OutputError(str(exc)) from None
+    report.written.append(project_path)
     yield 1.0, "done"
     return report
 
 
+def _png(picture) -> bytes | None:
+    if picture is None:
+        return None
+    ok, png = cv2.imencode(".png", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
+    # imencode, not imwrite: cv2.imwrite cannot take non-ASCII paths on Windows.
+    return png.tobytes() if ok else None
+
+
+def _json(document) -> bytes:
+    return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def _write(report: PipelineReport, target: Path, data: bytes) -> None:
+    """Write one result whole (the engine's atomic writer) and list it in the report."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, data)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    report.written.append(target)
+
+
 def run_pipeline(files: Sequence[Path], out_dir: Path,
                  progress: Callable[[float, str], None] | None = None) -> PipelineReport:
+    """Run :func:`pipeline` to the end (see there; raises OutputError)."""
     return drive(pipeline(files, out_dir), progress)

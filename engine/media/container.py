@@ -2,16 +2,26 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.logging
 
 from .errors import MediaError
 
 NOT_MEDIA = "not a recognised media container"
 MOOV_MISSING = "moov atom missing / truncated"
+
+#: The largest picture any decoder may produce: 8K DCI is 8192x4320. A one-colour
+#: 16000x16000 PNG is under 1 MB on disk and 768 MB decoded, so the limit must hold
+#: before a decoder allocates, which FFmpeg's ``max_pixels`` option does.
+MAX_SIDE = 8192
+MAX_PIXELS = MAX_SIDE * MAX_SIDE
+_DECODER_LIMITS = {"max_pixels": str(MAX_PIXELS)}
+_SIZE_IN_MESSAGE = re.compile(r"(\d+)\s*x\s*(\d+)")
 
 # Top-level box types that mark an ISO base media (MP4/MOV) file; "mdat" first is what a
 # camera or ffmpeg writes before the index (moov) at the end.
@@ -49,7 +59,8 @@ def open_input(path: Path) -> av.container.InputContainer:
     info = check_file(path)
     try:
         # metadata_errors="replace": a badly encoded tag must not make the file unreadable.
-        return av.open(str(path), metadata_errors="replace")
+        # The options reach the decoders that avformat_find_stream_info runs on open.
+        return av.open(str(path), metadata_errors="replace", options=dict(_DECODER_LIMITS))
     except PermissionError:
         raise MediaError(path, "permission denied") from None
     except av.InvalidDataError:
@@ -58,9 +69,65 @@ def open_input(path: Path) -> av.container.InputContainer:
         raise MediaError(path, f"cannot open ({getattr(exc, 'strerror', None) or exc})") from None
 
 
+def limit_decoder(codec_context) -> None:
+    """Make a decoder refuse pictures over :data:`MAX_PIXELS` (call before it decodes).
+
+    A refused picture fails to decode (``av.ArgumentError``) instead of being allocated,
+    also when a stream changes to a huge size mid-way.
+    """
+    if codec_context is not None:
+        codec_context.options = {**codec_context.options, **_DECODER_LIMITS}
+
+
+def check_picture_size(path: Path, width: int, height: int) -> None:
+    """Raise if a picture of ``width`` x ``height`` is over the limit.
+
+    Raises:
+        MediaError: ``picture 16000x16000 is larger than the 8192x8192 limit``.
+    """
+    if width * height > MAX_PIXELS:
+        raise MediaError(path, f"picture {width}x{height} is larger than the {MAX_SIDE}x{MAX_SIDE} limit")
+
+
+def refused_size(codec_context, packet: av.Packet) -> tuple[int, int] | None:
+    """The size of the picture a limited decoder refused in ``packet``, or None.
+
+    FFmpeg zeroes the stream's width and height when it refuses a size, and says the
+    size only in its log; so this decodes the packet once more in a fresh decoder while
+    catching FFmpeg's log messages on this thread, and reads the size from them.
+    """
+    try:
+        decoder = av.CodecContext.create(codec_context.name, "r")
+        decoder.extradata = codec_context.extradata
+        decoder.thread_count = 1  # FFmpeg then logs on this thread, where Capture listens
+        limit_decoder(decoder)
+    except (av.FFmpegError, ValueError):
+        return None
+    before = av.logging.get_level(), av.logging.get_skip_repeated()
+    # PyAV ignores FFmpeg's log unless a level is set, and drops a message equal to the
+    # previous one (the same file probed twice); Capture keeps this thread's messages
+    # out of Python logging. Both settings are restored straight after.
+    av.logging.set_level(av.logging.ERROR)
+    av.logging.set_skip_repeated(False)
+    try:
+        with av.logging.Capture(local=True) as messages:
+            try:
+                decoder.decode(packet)
+            except av.FFmpegError:
+                pass  # expected: the size is in the captured messages
+    finally:
+        av.logging.set_level(before[0])
+        av.logging.set_skip_repeated(before[1])
+    for _level, _name, text in messages:
+        found = _SIZE_IN_MESSAGE.search(text)
+        if found and int(found.group(1)) * int(found.group(2)) > MAX_PIXELS:
+            return int(found.group(1)), int(found.group(2))
+    return None
+
+
 def _why_unreadable(path: Path, size: int) -> str:
     """Tell a cut-short MP4/MOV (worth re-copying) from a file that is no media at all."""
-    boxes = _top_level_boxes(path, size)
+    boxes, _end = _top_level_boxes(path, size)
     if not boxes or boxes[0] not in _ISO_BOXES:
         return NOT_MEDIA
     if b"moov" not in boxes or boxes[-1] is None:
@@ -68,12 +135,70 @@ def _why_unreadable(path: Path, size: int) -> str:
     return "MP4/QuickTime index (moov atom) is damaged"
 
 
-def _top_level_boxes(path: Path, size: int) -> list[bytes | None]:
-    """Types of the top-level ISO boxes; a trailing None means a box runs past the end."""
-    boxes: list[bytes | None] = []
+def expected_size(path: Path, size: int) -> int | None:
+    """The file size that the container's own structure states, when it states one.
+
+    MP4/MOV: the end of the last top-level box. Matroska/WebM: the end of the Segment
+    element, whose size the muxer writes when it finishes. A file shorter than this was
+    cut short (an interrupted copy or download); None when the container does not say.
+    """
     try:
         with path.open("rb") as fh:
-            offset = 0
+            head = fh.read(64)
+    except OSError:
+        return None
+    if head[:4] == _EBML_MAGIC:
+        return _matroska_end(head)
+    boxes, end = _top_level_boxes(path, size)
+    if boxes and boxes[0] in _ISO_BOXES:
+        return end
+    return None
+
+
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+_SEGMENT_ID = b"\x18\x53\x80\x67"
+
+
+def _matroska_end(head: bytes) -> int | None:
+    """End offset of the first Segment, from the EBML header and the Segment's size."""
+    header = _vint(head, 4)
+    if header is None:
+        return None
+    length, header_size = header
+    at = 4 + length + header_size
+    if head[at:at + 4] != _SEGMENT_ID:
+        return None
+    segment = _vint(head, at + 4)
+    if segment is None:
+        return None
+    length, segment_size = segment
+    if segment_size == (1 << (7 * length)) - 1:  # all ones: "unknown size" (live or unfinished)
+        return None
+    return at + 4 + length + segment_size
+
+
+def _vint(data: bytes, at: int) -> tuple[int, int] | None:
+    """(length in bytes, value) of the EBML variable-length integer at ``at``."""
+    if at >= len(data) or data[at] == 0:
+        return None
+    length = 9 - data[at].bit_length()
+    if at + length > len(data):
+        return None
+    value = data[at] & (0xFF >> length)
+    for byte in data[at + 1:at + length]:
+        value = value << 8 | byte
+    return length, value
+
+
+def _top_level_boxes(path: Path, size: int) -> tuple[list[bytes | None], int]:
+    """Types of the top-level ISO boxes and where the last one ends.
+
+    A trailing None in the list means a box runs past the end of the file.
+    """
+    boxes: list[bytes | None] = []
+    offset = 0
+    try:
+        with path.open("rb") as fh:
             while offset < size and len(boxes) < _MAX_BOXES:
                 fh.seek(offset)
                 header = fh.read(16)
@@ -95,8 +220,8 @@ def _top_level_boxes(path: Path, size: int) -> list[bytes | None]:
             if offset > size:
                 boxes.append(None)
     except OSError:
-        return []
-    return boxes
+        return [], 0
+    return boxes, offset
 
 
 def video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:

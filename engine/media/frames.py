@@ -191,6 +191,9 @@ class FrameReader:
             raise MediaError(self.path, f"no decoder for video codec '{self.info.video.codec}'")
         stream.thread_type = "AUTO"
         stream.codec_context.thread_count = self._threads
+        # Probe refused oversized pictures; this keeps a stream that grows mid-way from
+        # making the decoder allocate one (the frame then fails to decode, as damage).
+        _container.limit_decoder(stream.codec_context)
         _container.only_read(self._container, stream)
         self._stream = stream
         self._tb = float(stream.time_base)

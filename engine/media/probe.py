@@ -16,6 +16,9 @@ from .timing import frame_rate, is_variable, start_timecode
 
 # Packets decoded at most to find the first picture (its display matrix gives the rotation).
 _FIRST_FRAME_PACKETS = 64
+# Frames at the end of a cut-short file left out of frame-rate measurements: B-frames
+# stored after the cut leave gaps this far back in presentation order.
+_CUT_TAIL = 16
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,10 @@ def _inspect(path: Path, size: int, _mtime_ns: int) -> tuple[MediaInfo, FrameInd
         )
         index, video_info, warnings = None, None, []
         if video is not None:
-            index, video_info, warnings, truncated = _video_info(source, video, duration, size)
+            if video.codec_context is not None:
+                _container.check_picture_size(path, video.codec_context.width, video.codec_context.height)
+            stated = _container.expected_size(path, size)
+            index, video_info, warnings, truncated = _video_info(path, source, video, duration, size, stated)
             video_end = video_info.start_time + video_info.duration
             # A truncated file lasts as long as what can be read; otherwise the last
             # frame's own duration may reach a little past the container's figure.
@@ -140,21 +146,27 @@ def _inspect(path: Path, size: int, _mtime_ns: int) -> tuple[MediaInfo, FrameInd
     return info, index
 
 
-def _video_info(source, stream, container_duration: float, file_size: int):
-    """Scan the video packets once; returns (index, VideoStreamInfo, warnings, truncated)."""
+def _video_info(path: Path, source, stream, container_duration: float, file_size: int,
+                stated_size: int | None):
+    """Scan the video packets once; returns (index, VideoStreamInfo, warnings, truncated).
+
+    Raises:
+        MediaError: No frame can be decoded, or the picture is over the size limit.
+    """
     scan = _VideoScan(source, stream, file_size)
     index = scan.index
+    if scan.pix_fmt is None and scan.refused is not None:
+        size = _container.refused_size(stream.codec_context, scan.refused)
+        if size is not None:
+            _container.check_picture_size(path, *size)
+    if not len(index) or scan.undecodable:
+        raise MediaError(path, "no decodable video frames")
     tb = stream.time_base or Fraction(1, 1)
     warnings = scan.warnings
     duration = float(index.span() * tb)
-    deltas = index.deltas()
-    variable = is_variable(deltas)
-    measured = Fraction(int(index.pts[-1] - index.pts[0]), len(index) - 1) * tb if len(index) > 1 else None
-    declared = [stream.average_rate, stream.guessed_rate] if variable else [stream.guessed_rate, stream.average_rate]
-    rate = frame_rate(declared, 1 / measured if measured else None, variable)
-    start = float((int(index.pts[0]) - _container.origin_ticks(source, stream)) * tb) if len(index) else 0.0
-
     advertised = _stream_seconds(stream)
+    # The container says the file is longer than it is: it was cut short.
+    ends_early = stated_size is not None and stated_size > file_size
     # Certain: the container's index lists frames that are not in the file. Near
     # certain: the stream's own header says it lasts well over a second longer.
     truncated = (
@@ -162,8 +174,25 @@ def _video_info(source, stream, container_duration: float, file_size: int):
         or stream.frames > scan.demuxed
         or (advertised is not None and advertised - duration > max(1.0, 0.05 * advertised))
     )
+
+    deltas = index.deltas()
+    if truncated or ends_early:
+        # Frames shown before the cut but stored after it (B-frames) are missing from
+        # the last group of pictures: their gaps say nothing about the frame rate.
+        deltas = deltas[:-_CUT_TAIL] if len(deltas) > 2 * _CUT_TAIL else deltas[:0]
+    variable = is_variable(deltas)
+    measured = Fraction(int(deltas.sum()), len(deltas)) * tb if len(deltas) else None
+    declared = [stream.average_rate, stream.guessed_rate] if variable else [stream.guessed_rate, stream.average_rate]
+    rate = frame_rate(declared, 1 / measured if measured else None, variable)
+    start = float((int(index.pts[0]) - _container.origin_ticks(source, stream)) * tb) if len(index) else 0.0
+
     if truncated:
         warnings.insert(0, f"truncated at ~{duration:.1f} s of {advertised or container_duration:.1f} s")
+    elif ends_early:
+        truncated = True
+        missing = (stated_size - file_size) / stated_size
+        warnings.insert(0, f"file ends early: {missing:.0%} of its data is missing; video read up to "
+                           f"~{start + duration:.1f} s of {advertised or container_duration:.1f} s")
     elif advertised is None and container_duration - (start + duration) > max(2.0, 0.1 * container_duration):
         # Only the whole file's duration to go by, and sound may legitimately run on.
         warnings.append(
@@ -202,10 +231,13 @@ class _VideoScan:
         self.demuxed = 0  # packets in the file, including those the decoder will discard
         self.rotation = 0
         self.pix_fmt: str | None = None
+        self.refused: av.Packet | None = None  # held a picture over the size limit
+        self.undecodable = False  # every packet went to the decoder, and no picture came out
         self._stream = stream
         self._decode_left = _FIRST_FRAME_PACKETS if stream.codec_context else 0
         if not stream.codec_context:
             self.warnings.append(f"no decoder for video codec '{stream.codec.name}'")
+        _container.limit_decoder(stream.codec_context)
         _container.only_read(source, stream)
         if self._has_exact_index(source, stream):
             self.index = self._from_sample_index(stream, file_size)
@@ -214,6 +246,7 @@ class _VideoScan:
             self.index = self._scan_packets(source, stream, until_first_picture=False)
         if self._decode_left:  # short file: the decoder holds its first picture until drained
             self._first_picture(None)
+            self.undecodable = self.pix_fmt is None and bool(stream.codec_context)
         if self.pix_fmt is None and stream.codec_context:
             self.warnings.append("first frame could not be decoded")
 
@@ -280,6 +313,11 @@ class _VideoScan:
         self._decode_left -= 1
         try:
             frames = self._stream.decode(packet)
+        except av.ArgumentError:
+            # What a decoder limited to MAX_PIXELS raises for a bigger picture.
+            if self.refused is None and packet is not None:
+                self.refused = packet
+            return
         except av.FFmpegError:
             return
         if frames:
