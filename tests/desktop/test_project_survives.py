@@ -278,3 +278,26 @@ def test_a_project_named_on_the_command_line_opens_as_a_project(qtbot, media, tm
         assert not win.projects.project.dirty
     finally:
         _close(win)
+
+
+def test_leaving_a_proposal_clears_its_lanes_and_clicking_the_clip_returns(qtbot, window, media):
+    clip = media / "sources" / "asl_thanks.mkv"
+    window.import_paths([clip])
+    _analysed(qtbot, window, clip)
+    _select(qtbot, window, clip)
+    breakdown = window.current_timeline()
+    proposal = breakdown.clone()
+    proposal.name = "Proposal: the whole clip"
+    window.proposals.proposals_ready.emit([proposal])
+    window.proposals.list.setCurrentRow(0)
+    model = window.timeline_model
+    assert window.model.proposal is proposal and model.proposal is proposal and model.shots == []
+    assert window.current_timeline() is proposal
+
+    item = window.bin.currentItem()
+    rect = window.bin.visualItemRect(item)
+    qtbot.mouseClick(window.bin.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.model.proposal is None, timeout=5000)
+    assert model.proposal is None and model.waveforms == {}
+    assert model.timeline is breakdown and len(model.shots) >= 1
+    assert window.current_timeline() is breakdown
