@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QProgressBar, QPushButton, QTreeWidg
 
 from desktop.runner import Job, ProcessRunner
 from engine.analysis import Analysis
+from engine.project.naming import display_names
 
 COLUMNS = ("File", "Progress", "Status", "ETA")
 _COUNTER = re.compile(r"\bframe (\d+) of (\d+)\b")
@@ -92,6 +93,7 @@ class AnalysisPanel(QWidget):
             bar.setTextVisible(True)
             bar.setFormat("0%")
             self.list.setItemWidget(item, 1, bar)
+            self._refresh_names()
         self._bar(path).setValue(0)
         self._bar(path).setFormat("0%")
         item.setText(2, "queued")
@@ -102,6 +104,11 @@ class AnalysisPanel(QWidget):
         job.cancelled.connect(lambda p=path: self._on_cancelled(p))
         self._jobs[path] = job
         return True
+
+    def _refresh_names(self) -> None:
+        """Same-named files from different cards read apart here as in the bin."""
+        for path, name in display_names(self._items).items():
+            self._items[path].setText(0, name)
 
     def shutdown(self) -> None:
         self.runner.shutdown()

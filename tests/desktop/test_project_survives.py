@@ -301,3 +301,16 @@ def test_leaving_a_proposal_clears_its_lanes_and_clicking_the_clip_returns(qtbot
     assert model.proposal is None and model.waveforms == {}
     assert model.timeline is breakdown and len(model.shots) >= 1
     assert window.current_timeline() is breakdown
+
+
+def test_same_named_clips_read_apart_in_the_bin_and_the_analysis_queue(qtbot, window, media, tmp_path):
+    a, b = tmp_path / "card1" / "C0001.MP4", tmp_path / "card2" / "C0001.MP4"
+    for target, source in ((a, "asl_yes.mkv"), (b, "asl_thanks.mkv")):
+        target.parent.mkdir()
+        shutil.copy(media / "sources" / source, target)
+    window.import_paths([a, b])
+    qtbot.waitUntil(lambda: window.analysis.list.topLevelItemCount() == 2, timeout=60000)
+    queue = sorted(window.analysis.list.topLevelItem(i).text(0) for i in range(2))
+    assert queue == ["C0001.MP4 — card1/", "C0001.MP4 — card2/"]
+    shown = sorted(window.bin.topLevelItem(i).text(0) for i in range(2))
+    assert shown == queue
