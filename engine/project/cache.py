@@ -54,6 +54,23 @@ _SQLITE_NOTADB = 26
 
 _T = TypeVar("_T")
 
+# Warnings already given by this process: a cache that fails (locked, read-only, full disk)
+# fails on every operation, and one line per operation buried the log.
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+_MAX_REMEMBERED = 1000
+
+
+def _warn_once(message: str, *args: object) -> None:
+    """Log a warning, unless this process has already logged exactly the same one."""
+    text = message % args if args else message
+    with _warned_lock:
+        if text in _warned:
+            return
+        if len(_warned) < _MAX_REMEMBERED:
+            _warned.add(text)
+    log.warning("%s", text)
+
 
 class _Damaged(Exception):
     """The database file is not a usable cache and must be rebuilt."""
@@ -96,7 +113,7 @@ class AnalysisCache:
         try:
             return codec.decode(row[0], row[1])
         except codec.CodecError as exc:
-            log.warning("ignoring cached %s result for %s: %s", analyser, fingerprint, exc)
+            _warn_once("ignoring cached %s result for %s: %s", analyser, fingerprint, exc)
             return None
 
     def put(self, fingerprint: str, analyser: str, version: str | int, value: Any) -> None:
@@ -161,11 +178,11 @@ class AnalysisCache:
                     return operation(self._connection())
                 except (sqlite3.DatabaseError, _Damaged) as exc:
                     if attempt == 2 or not _is_damage(exc):
-                        log.warning("analysis cache %s: %s failed: %s", self.path, what, exc)
+                        _warn_once("analysis cache %s: %s failed: %s", self.path, what, exc)
                         return None
                     self._move_aside(exc)
                 except OSError as exc:  # e.g. the cache folder cannot be created
-                    log.warning("analysis cache %s unavailable, caching is off: %s", self.path, exc)
+                    _warn_once("analysis cache %s unavailable, caching is off: %s", self.path, exc)
                     self._disabled = True
                     return None
             return None
@@ -208,11 +225,11 @@ class AnalysisCache:
         except FileNotFoundError:
             pass  # another process moved it first
         except OSError as exc:
-            log.warning("analysis cache %s is damaged (%s) and cannot be moved aside (%s); caching is off",
+            _warn_once("analysis cache %s is damaged (%s) and cannot be moved aside (%s); caching is off",
                         self.path, reason, exc)
             self._disabled = True
             return
-        log.warning("analysis cache %s was unusable (%s); moved it to %s and started a new one",
+        _warn_once("analysis cache %s was unusable (%s); moved it to %s and started a new one",
                     self.path, reason, target.name)
 
 

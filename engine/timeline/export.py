@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import opentimelineio as otio
 
+from engine.project.atomic import atomic_write_bytes
 from engine.timeline import model
 from engine.timeline.errors import InterchangeError
 
@@ -73,17 +73,10 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str]
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    """Write beside the target and rename, so a failed export never leaves half a file."""
+    """Write through the engine's one atomic writer: a failed export never leaves half a file."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(target, data)
     except OSError as exc:
         raise InterchangeError(target, f"cannot write ({exc.strerror or exc})") from None
 

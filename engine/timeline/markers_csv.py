@@ -8,6 +8,10 @@ import opentimelineio as otio
 
 from engine.timeline import model, rates
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
+# OWASP's advice is to make it text with a leading single quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 COLUMNS = ("Timeline", "Track", "Clip", "Record In", "Record Out", "Source In", "Name", "Comment",
            "Colour", "Emotion", "Valence", "Arousal", "Confidence")
 
@@ -48,5 +52,12 @@ def write_markers_csv(timeline: otio.schema.Timeline) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for _at, row in sorted(rows, key=lambda r: r[0]):
-        writer.writerow(row)
+        writer.writerow([_cell(value) for value in row])
     return "\ufeff" + out.getvalue()
+
+
+def _cell(value):
+    """Text that a spreadsheet would read as a formula, made inert; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
