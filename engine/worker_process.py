@@ -32,6 +32,7 @@ from engine.jobs import Cancelled, execute, failure_message, one_line
 log = logging.getLogger(__name__)
 PARENT_POLL_S = 0.5  # how often the watchdog checks that the GUI is still there
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+NICENESS = 10  # below the GUI: when the cores are busy, the window is served first
 
 
 def serve(requests: Connection, events: Connection, parent_pid: int) -> None:
@@ -40,6 +41,7 @@ def serve(requests: Connection, events: Connection, parent_pid: int) -> None:
     Never returns: the process ends here.
     """
     die_with_parent(parent_pid)
+    yield_cpu_to_gui()
     # Ctrl+C in a terminal reaches the whole process group: the GUI decides, not us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     jobs: queue.Queue = queue.Queue()
@@ -103,6 +105,20 @@ def _listen(requests: Connection, jobs: queue.Queue, cancels: dict[int, threadin
         elif kind == "stop":
             jobs.put(None)
             return
+
+
+def yield_cpu_to_gui() -> None:
+    """Run below the GUI's priority: analysis keeps every core busy, and on a machine with few
+    of them the window's thread would otherwise wait its turn behind the worker's threads."""
+    try:
+        if sys.platform == "win32":
+            below_normal = 0x00004000
+            kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
+            kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
+        else:
+            os.nice(NICENESS)
+    except (OSError, AttributeError):
+        log.debug("could not lower the worker's priority")
 
 
 # -- never outlive the GUI -------------------------------------------------------------------
