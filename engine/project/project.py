@@ -19,7 +19,7 @@ import opentimelineio as otio
 from psygnal import Signal, SignalGroup
 from psygnal.containers import EventedDict, EventedList
 
-from engine.project.atomic import atomic_write_text
+from engine.project.atomic import atomic_write_text, sweep_stale_temporaries
 from engine.project.fileformat import (
     SCHEMA,
     VERSION,
@@ -348,6 +348,8 @@ class Project:
             ProjectError: If the file cannot be used (the message says why).
         """
         path = Path(os.path.abspath(path))
+        # temporaries a killed save left beside the project (ours only, and only stale ones)
+        sweep_stale_temporaries(path.parent)
         source = path
         if prefer_autosave and cls.recoverable(path):
             source = autosave_path_for(path)

@@ -124,3 +124,20 @@ def test_merge_keeps_generated_and_editor_objects_apart():
     assert [t.name for t in old.tracks] == ["V1", "V2"]
     assert not merge_breakdown(old, breakdown([30, 60])).changed
     assert timeline_kind(old) is None
+
+
+def test_opening_a_project_sweeps_only_our_stale_temporaries(tmp_path):
+    import os
+
+    from engine.project.atomic import temporary_name
+
+    path = Project().save(tmp_path / "p.moviola")
+    stale = tmp_path / temporary_name("p.moviola")
+    fresh = tmp_path / temporary_name("p.moviola")
+    foreign = tmp_path / "p.moviola.tmp"
+    for f in (stale, fresh, foreign):
+        f.write_bytes(b"x" * 1000)
+    os.utime(stale, (1, 1))
+    os.utime(foreign, (1, 1))
+    Project.load(path)
+    assert not stale.exists() and fresh.exists() and foreign.exists()
