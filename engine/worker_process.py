@@ -10,7 +10,7 @@ Two one-way pipes, pickled tuples:
     requests (GUI → worker): ("run", job_id, target, args, kwargs) | ("cancel", job_id) | ("stop",)
     events (worker → GUI):   ("event", job_id, Progress | Text | Partial)
                              | ("done", job_id, result) | ("failed", job_id, message)
-                             | ("cancelled", job_id)
+                             | ("cancelled", job_id) | ("unreadable", None, message)
 
 A thread here listens to the requests all the time, so a cancel reaches a running job at
 once; the job itself runs on the main thread.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -46,8 +47,8 @@ def serve(requests: Connection, events: Connection, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     jobs: queue.Queue = queue.Queue()
     cancels: dict[int, threading.Event] = {}
-    threading.Thread(target=_listen, args=(requests, jobs, cancels), name="moviola-requests",
-                     daemon=True).start()
+    threading.Thread(target=_listen, args=(requests, events, jobs, cancels),
+                     name="moviola-requests", daemon=True).start()
     while True:
         request = jobs.get()
         if request is None:
@@ -88,12 +89,20 @@ def _run(job_id: int, target, args, kwargs, events: Connection, cancel: threadin
     return ("done", job_id, result)
 
 
-def _listen(requests: Connection, jobs: queue.Queue, cancels: dict[int, threading.Event]) -> None:
+def _listen(requests: Connection, events: Connection, jobs: queue.Queue,
+            cancels: dict[int, threading.Event]) -> None:
     while True:
         try:
-            message = requests.recv()
+            data = requests.recv_bytes()
         except (EOFError, OSError):
             os._exit(0)  # the GUI closed its end without a "stop": it is gone
+        try:
+            message = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - e.g. an argument whose class is not importable here
+            # A job is only sent while the worker is idle, so the unreadable one is the job the
+            # GUI is waiting for; the main thread is blocked on the queue and sends nothing now.
+            events.send(("unreadable", None, f"the worker could not read the job ({one_line(exc)})"))
+            continue
         kind = message[0]
         if kind == "run":
             cancels[message[1]] = threading.Event()

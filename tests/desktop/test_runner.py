@@ -109,6 +109,14 @@ def test_failures_are_one_line_and_the_worker_goes_on(qtbot, runner, media):
     assert runner.worker_pid() == pid  # one worker, reused
 
 
+def test_what_cannot_reach_the_worker_fails_at_once(qtbot, runner):
+    how, message = run(qtbot, runner, "builtins:len", lambda: 0, timeout=5)
+    assert how == "failed" and message.startswith("its arguments cannot be sent to the worker process")
+    with pytest.raises(TypeError, match="module-level function"):
+        runner.submit(lambda: 0)
+    assert run(qtbot, runner, "builtins:len", [1, 2]) == ("finished", 2)  # and the queue goes on
+
+
 def test_a_queued_job_is_cancelled_at_once_and_never_runs(qtbot, runner):
     first = Record(runner.submit("time:sleep", 0.5))
     second = Record(runner.submit("os:getpid"))
