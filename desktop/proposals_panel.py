@@ -19,7 +19,7 @@ class ProposalsPanel(QWidget):
     proposal_kept = Signal(object)  # a timeline the editor keeps (whole, or trimmed to In–Out)
 
     def __init__(self, runner, clips, parent=None) -> None:
-        """`runner` is the app's ProcessRunner; `clips()` returns the analysed clips to use."""
+        """`runner`: the analysis `ProcessRunner`; `clips()` returns the analysed clips to use."""
         super().__init__(parent)
         self.runner, self.clips = runner, clips
         self.duration = QDoubleSpinBox()
@@ -132,11 +132,11 @@ class ProposalsPanel(QWidget):
                                        self.duration.value(), self.arc_spec(),
                                        music=self.music.text().strip() or None,
                                        avg_shot_s=self.pace.value() or None)
-        self._job.signals.progress.connect(lambda f, m: (self.progress.setValue(int(f * 1000)),
-                                                         self.explanation.setPlainText(m)))
-        self._job.signals.finished.connect(self._on_ready)
-        self._job.signals.failed.connect(self._on_failed)
-        self._job.signals.cancelled.connect(lambda: self.generate_button.setEnabled(True))
+        self._job.progress.connect(lambda f, m: (self.progress.setValue(int(f * 1000)),
+                                                 self.explanation.setPlainText(m)))
+        self._job.finished.connect(self._on_ready)
+        self._job.failed.connect(self._on_failed)
+        self._job.cancelled.connect(lambda: self.generate_button.setEnabled(True))
 
     def _on_ready(self, documents: list[str]) -> None:
         import opentimelineio as otio
@@ -202,8 +202,8 @@ class ProposalsPanel(QWidget):
         document = otio.adapters.write_to_string(timeline, "otio_json")
         job = self.runner.submit("engine.edit.from_analysis:learn_from_timeline_job", document,
                                  self.clips(), kept=kept)
-        job.signals.finished.connect(self.explanation.setPlainText)
-        job.signals.failed.connect(lambda m: self.explanation.setPlainText(f"Not learned: {m}"))
+        job.finished.connect(self.explanation.setPlainText)
+        job.failed.connect(lambda m: self.explanation.setPlainText(f"Not learned: {m}"))
         for button in (self.accept_button, self.reject_button, self.trim_button):
             button.setEnabled(False)
 
