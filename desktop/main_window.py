@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QScrollArea, QTabWidget
 
-from desktop import workers
+from desktop import runner
 from desktop.analysis_panel import AnalysisPanel
 from desktop.export_dialog import ExportDialog
 from desktop.inspector import Inspector
@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineView(self.timeline_model)
         self.inspector = Inspector(self.timeline_model)
         self.analysis = AnalysisPanel()
-        self._thumbnail_job: workers.Job | None = None
+        self._thumbnail_job: runner.Job | None = None
 
         self.proposals = ProposalsPanel(self.analysis.runner, lambda: list(self.analyses))
         self.proposals.marks = lambda: (self.timeline_model.in_point, self.timeline_model.out_point)
@@ -297,12 +297,12 @@ class MainWindow(QMainWindow):
         middles = [(s.start_frame + s.end_frame) // 2 for s in analysis.shots.shots]
         if self._thumbnail_job is not None:
             self._thumbnail_job.cancel()
-        job = workers.Job(shot_thumbnails, analysis.path, middles)
+        job = runner.threads().submit(shot_thumbnails, analysis.path, middles)
         fingerprint = self.model.current
-        job.signals.finished.connect(
+        job.finished.connect(
             lambda thumbs, f=fingerprint: f == self.model.current and self.model.proposal is None
             and setattr(model, "thumbnails", thumbs))
-        self._thumbnail_job = workers.start(job)
+        self._thumbnail_job = job
         self.timeline.zoom_to_fit()
 
     # -- proposals, VFX, script: the editor's edits, each undoable ---------------------------
@@ -332,11 +332,10 @@ class MainWindow(QMainWindow):
         self.viewer.play(playlist)
         lanes = {track.name or f"A{i + 1}": Playlist.from_track(track, playlist.rate)
                  for i, track in enumerate(timeline.audio_tracks()[:2])}
-        job = workers.Job(lambda: {name: frame_peaks(p) for name, p in lanes.items()})
+        job = runner.threads().submit(lambda: {name: frame_peaks(p) for name, p in lanes.items()})
         # the A1/A2 envelopes, decoded off the GUI thread
-        job.signals.finished.connect(
+        job.finished.connect(
             lambda peaks, t=timeline: model.proposal is t and setattr(model, "waveforms", peaks))
-        workers.start(job)
 
     def _on_shot_selected(self, index) -> None:
         analysis = self.model.current_analysis()
@@ -380,8 +379,8 @@ class MainWindow(QMainWindow):
         features = analysis.emotion.shots[index].features
         job = self.analysis.runner.submit("engine.affect.relabel:relabel_job", analysis.path,
                                           shot.start_frame, shot.end_frame, label, features)
-        job.signals.finished.connect(lambda message: self.statusBar().showMessage(str(message)))
-        job.signals.failed.connect(lambda message: self.statusBar().showMessage(f"Label not learned: {message}"))
+        job.finished.connect(lambda message: self.statusBar().showMessage(str(message)))
+        job.failed.connect(lambda message: self.statusBar().showMessage(f"Label not learned: {message}"))
 
     def current_timeline(self):
         """What Export writes: the proposal or clip on screen, else the project's last timeline."""
