@@ -101,7 +101,7 @@ def proposal_from_shots(shots, names, emotions, rate, music_frames: int,
 
 
 def elements_on_v2(timeline: otio.schema.Timeline, spans, rate) -> None:
-    """Placed VFX elements (``engine.vfx.placement`` metadata) on a new V2 above V1."""
+    """Placed VFX elements (``engine.timeline.placement`` metadata) on a new V2 above V1."""
     v2 = otio.schema.Track(name="V2", kind=otio.schema.TrackKind.Video)
     position = 0
     for k, (start, length) in enumerate(spans):

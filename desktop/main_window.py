@@ -25,7 +25,7 @@ from desktop.viewer import Viewer
 from engine.analysis import Analysis
 from engine.media import MediaInfo
 from engine.project.edits import AddProposals, AttachMarkers, KeepProposal, PlaceElement, Relabel
-from engine.project.paths import config_dir
+from engine.settings import config_dir
 
 THUMBNAIL_WIDTH = 160
 MIN_BIN_WIDTH = 300

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from engine.project import Autosaver, Project, ProjectError
-from engine.project.paths import config_dir
+from engine.settings import config_dir
 
 log = logging.getLogger(__name__)
 FILTER = "Moviola project (*.moviola)"

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 
 from desktop.path_row import path_row
 from engine import settings as engine_settings
-from engine.project.paths import cache_dir
+from engine.settings import cache_dir
 
 
 class SettingsDialog(QDialog):

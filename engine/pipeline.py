@@ -18,7 +18,7 @@ from engine.jobs import Job, drive, scaled
 from engine.media import MediaError, MediaInfo
 from engine.media.scan import load_bin_entry
 from engine.project import Project, ProjectError
-from engine.project.atomic import atomic_write_bytes
+from engine.atomic import atomic_write_bytes
 from engine.timeline.breakdown import breakdown
 from engine.timeline.errors import InterchangeError
 from engine.timeline.export import export_timeline

@@ -1,17 +1,25 @@
-"""The editor's settings: where the cache lives, which device computes, which script model.
+"""The editor's settings and per-user folders: where the cache lives, which device computes,
+which script model; where settings and untitled autosaves go.
 
 Kept as JSON in the user's config folder so the GUI, the CLI and the analysis worker
-process all read the same choices.
+process all read the same choices. Both folders can be redirected with environment variables
+(the test suite does so for every test, and a studio may point the cache at a fast local disk).
 """
 from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+import platformdirs
+
 log = logging.getLogger(__name__)
 DEVICES = ("auto", "cpu", "cuda")
+APP_NAME = "moviola"
+CACHE_DIR_ENV = "MOVIOLA_CACHE_DIR"
+CONFIG_DIR_ENV = "MOVIOLA_CONFIG_DIR"
 
 
 @dataclass
@@ -21,9 +29,26 @@ class Settings:
     script_model: str = "gpt2"  # a Hugging Face id or a local folder
 
 
-def settings_path() -> Path:
-    from engine.project.paths import config_dir
+def config_dir() -> Path:
+    """Folder for settings and autosaves of untitled projects; ``$MOVIOLA_CONFIG_DIR`` wins."""
+    override = os.environ.get(CONFIG_DIR_ENV)
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
 
+
+def cache_dir() -> Path:
+    """Folder for regenerable data (analysis results): ``$MOVIOLA_CACHE_DIR``, else the
+    settings' cache folder, else the platform's.
+
+    The folder is not created here: callers create it when they first write.
+    """
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
+    chosen = load().cache_dir
+    return Path(chosen).expanduser() if chosen else Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def settings_path() -> Path:
     return config_dir() / "settings.json"
 
 
@@ -45,7 +70,7 @@ def load() -> Settings:
 
 
 def save(settings: Settings) -> Path:
-    from engine.project.atomic import atomic_write_text
+    from engine.atomic import atomic_write_text
 
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)

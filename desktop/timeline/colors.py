@@ -29,7 +29,7 @@ MARKER_COLORS: dict[str, str] = {
 }
 DEFAULT_MARKER = MARKER_COLORS["YELLOW"]
 
-# Placed VFX elements by kind (``engine.vfx.placement`` metadata): hues apart from the
+# Placed VFX elements by kind (``engine.timeline.placement`` metadata): hues apart from the
 # emotion palette's blocks below them, so an element never reads as a scored shot.
 ELEMENT_COLORS: dict[str, str] = {
     "element": "#8f6fd1",     # violet: generated elements (smoke, titles, particles)

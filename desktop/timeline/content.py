@@ -141,7 +141,7 @@ def element_tracks(timeline: otio.schema.Timeline | None, rate: Fraction) -> lis
     """The video tracks above V1 (V2, V3, … in that order), gaps skipped.
 
     A clip breakdown's V1 is the shots row itself; what sits above it (VFX elements
-    placed by ``engine.vfx.placement``, titles) needs lanes of its own.
+    placed by ``engine.timeline.placement``, titles) needs lanes of its own.
     """
     if timeline is None:
         return []

@@ -43,7 +43,7 @@ def _analyse(path: str, use_cache: bool = True, progress=None):
     from engine.affect.emotion import emotion_job
     from engine.jobs import drive
     from engine.media import MediaError, probe
-    from engine.project.cache import AnalysisCache
+    from engine.cache.store import AnalysisCache
     from engine.shots import shots_job
 
     def job():
@@ -104,7 +104,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
         return _fail("label needs FILE, --shot N or --frame F, and --as LABEL")
     from engine.affect.emotion import shot_at
     from engine.media import MediaError
-    from engine.project.fingerprint import fingerprint
+    from engine.cache.fingerprint import fingerprint
 
     try:
         result = _analyse(args.file, progress=_progress)

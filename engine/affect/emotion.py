@@ -38,7 +38,7 @@ def emotion_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACH
     """
     path = Path(path)
     if cache is _DEFAULT_CACHE:
-        from engine.project.cache import AnalysisCache
+        from engine.cache.store import AnalysisCache
 
         cache = AnalysisCache()
     if learned is _DEFAULT_CACHE:

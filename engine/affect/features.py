@@ -144,7 +144,7 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
     n = int(shots.frame_count)
     key, stored = None, None
     if cache is not None:
-        from engine.project.fingerprint import fingerprint
+        from engine.cache.fingerprint import fingerprint
 
         key = fingerprint(path)
         stored = cache.get(key, ANALYSER, VERSION)

@@ -47,7 +47,7 @@ ROUNDS = 80
 
 def model_dir() -> Path:
     """Where this user's labels and learned model live."""
-    from engine.project.paths import config_dir
+    from engine.settings import config_dir
 
     return config_dir() / "affect"
 
@@ -82,7 +82,7 @@ class LabelStore:
         self._write(kept)
 
     def _write(self, entries: list[dict]) -> None:
-        from engine.project.atomic import atomic_write_text
+        from engine.atomic import atomic_write_text
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path, json.dumps({"labels": entries}, indent=1))
@@ -140,7 +140,7 @@ class LearnedModel:
         return Score(valence, arousal, label, float(p[best]), explanation, MODEL_NAME)
 
     def save(self, folder: Path | None = None) -> None:
-        from engine.project.atomic import atomic_write_text
+        from engine.atomic import atomic_write_text
 
         folder = folder or model_dir()
         folder.mkdir(parents=True, exist_ok=True)

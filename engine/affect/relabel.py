@@ -11,7 +11,7 @@ def relabel_job(path: str | PathLike[str], start_frame: int, end_frame: int, lab
                 features: dict[str, float]) -> Job[str]:
     """Adds one label and retrains; returns a one-line status for the editor."""
     from engine.affect.learned import MIN_LABELS, LabelStore, retrain
-    from engine.project.fingerprint import fingerprint
+    from engine.cache.fingerprint import fingerprint
 
     yield 0.0, f"saving label {label!r}"
     store = LabelStore()

@@ -147,7 +147,7 @@ def _taste(args: argparse.Namespace):
     if args.no_taste:
         return None
     from engine.edit.preference import PreferenceModel
-    from engine.project import config_dir
+    from engine.settings import config_dir
 
     model = PreferenceModel(Path(args.taste) if args.taste else config_dir() / "taste")
     return model if model.trained else None

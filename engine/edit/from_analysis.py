@@ -56,7 +56,7 @@ def proposals_json_job(*args, **kwargs) -> Job[list[str]]:
 
 def taste_folder() -> Path:
     """Where the editor's taste model lives (per user)."""
-    from engine.project.paths import config_dir
+    from engine.settings import config_dir
 
     return config_dir() / "taste"
 

@@ -141,7 +141,7 @@ class PlaceElement(Edit):
         self.clip: otio.schema.Clip | None = None
 
     def apply(self, project) -> None:
-        from engine.vfx.placement import place_element
+        from engine.timeline.placement import place_element
 
         self.clip = place_element(_breakdown(project, self.fingerprint), self.record_range,
                                   self.file, metadata=self.metadata)

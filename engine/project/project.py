@@ -19,7 +19,7 @@ import opentimelineio as otio
 from psygnal import Signal, SignalGroup
 from psygnal.containers import EventedDict, EventedList
 
-from engine.project.atomic import atomic_write_text, sweep_stale_temporaries
+from engine.atomic import atomic_write_text, sweep_stale_temporaries
 from engine.project.fileformat import (
     SCHEMA,
     VERSION,
@@ -30,7 +30,7 @@ from engine.project.fileformat import (
 )
 from engine.project.media_refs import LinkReport, MediaRef, locate, ref_from_entry, retarget_timelines
 from engine.project.identity import timeline_kind, timeline_media
-from engine.project.paths import config_dir
+from engine.settings import config_dir
 
 AUTOSAVE_SUFFIX = ".autosave"
 

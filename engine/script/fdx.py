@@ -12,7 +12,7 @@ from pathlib import Path
 from lxml import etree as ET
 
 from engine import xmlsafe
-from engine.project.atomic import atomic_write_bytes
+from engine.atomic import atomic_write_bytes
 from engine.script import fountain as ft
 
 PARAGRAPH_TYPES = {

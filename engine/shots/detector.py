@@ -72,12 +72,12 @@ def shots_job(path: str | PathLike[str], cache=_DEFAULT_CACHE, device: str | Non
     """
     path = Path(path)
     if cache is _DEFAULT_CACHE:
-        from engine.project.cache import AnalysisCache
+        from engine.cache.store import AnalysisCache
 
         cache = AnalysisCache()
     key = None
     if cache is not None:
-        from engine.project.fingerprint import fingerprint
+        from engine.cache.fingerprint import fingerprint
 
         key = fingerprint(path)
         hit = cache.get(key, ANALYSER, VERSION)

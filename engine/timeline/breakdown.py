@@ -6,13 +6,17 @@ transition and (once scored) emotion.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import opentimelineio as otio
 
 from engine.media import MediaInfo
-from engine.shots import ShotList
 from engine.timeline import rates
 from engine.timeline.model import meta
 from engine.timeline.stringout import media_reference
+
+if TYPE_CHECKING:  # timelines sit below the analysers: a shot list is only read here
+    from engine.shots import ShotList
 
 
 def breakdown(info: MediaInfo, shots: ShotList, emotions: list[dict] | None = None,

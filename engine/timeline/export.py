@@ -7,7 +7,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from engine.project.atomic import atomic_write_bytes
+from engine.atomic import atomic_write_bytes
 from engine.timeline import model
 from engine.timeline.errors import InterchangeError
 

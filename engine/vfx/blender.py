@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from engine.project.atomic import atomic_write_text
+from engine.atomic import atomic_write_text
 
 from .trackdata import CameraTrack
 

@@ -1,7 +1,7 @@
 """What the timeline draws from an OTIO timeline: upper tracks, markers (Qt-free helpers).
 
 The timelines are the engine's own shot breakdowns of real media, with a VFX element placed
-by ``engine.vfx.placement`` and script beats attached as the window attaches them.
+by ``engine.timeline.placement`` and script beats attached as the window attaches them.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from engine.script.footage import FootageBeat, attach_markers
 from engine.shots import Shot, ShotList, Transition
 from engine.timeline import rates
 from engine.timeline.breakdown import breakdown
-from engine.vfx.placement import place_element
+from engine.timeline.placement import place_element
 
 
 def sequence_shots(media: Path, name: str = "seq00_24fps"):

@@ -153,7 +153,7 @@ def test_faces_and_expressions_only_where_faces_are(media):
 
 def test_results_are_cached_per_shot(tmp_path, monkeypatch):
     from engine.affect import features as features_module
-    from engine.project.cache import AnalysisCache
+    from engine.cache.store import AnalysisCache
 
     clip = write_clip(tmp_path / "cached.mp4", pan(texture(6), 48, 2))
     cache = AnalysisCache(tmp_path / "cache.sqlite")

@@ -8,10 +8,10 @@ import sqlite3
 import numpy as np
 import pytest
 
-from engine.project import codec
-from engine.project.cache import AnalysisCache, cached
-from engine.project.fingerprint import fingerprint
-from engine.project.paths import cache_dir
+from engine.cache import codec
+from engine.cache.store import AnalysisCache, cached
+from engine.cache.fingerprint import fingerprint
+from engine.settings import cache_dir
 
 
 @codec.register_dataclass(name="tests.Shot")
@@ -169,7 +169,7 @@ def _fill(path, rows=200):
 
 
 def _assert_rebuilt(path, caplog):
-    caplog.set_level(logging.WARNING, logger="engine.project.cache")
+    caplog.set_level(logging.WARNING, logger="engine.cache.store")
     with AnalysisCache(path) as cache:
         assert cache.get("fp150", "shots", 1) is None  # no exception, just a miss
         cache.put("fp150", "shots", 1, [1, 2])

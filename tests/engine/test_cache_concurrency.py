@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.project.cache import AnalysisCache
+from engine.cache.store import AnalysisCache
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,7 +42,7 @@ _WORKER = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from engine.project.cache import AnalysisCache
+    from engine.cache.store import AnalysisCache
 
     path, worker = sys.argv[1], int(sys.argv[2])
     cache = AnalysisCache(path, timeout=30)

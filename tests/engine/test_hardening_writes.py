@@ -23,9 +23,10 @@ import opentimelineio as otio
 import pytest
 
 from engine.cli import main
-from engine.project import AnalysisCache, Project
-from engine.project import atomic
-from engine.project.atomic import atomic_write_bytes, is_temporary, sweep_stale_temporaries
+from engine.cache import AnalysisCache
+from engine.project import Project
+from engine import atomic
+from engine.atomic import atomic_write_bytes, is_temporary, sweep_stale_temporaries
 from engine.timeline.model import make_marker
 from tests.engine.test_project_file import make_timeline
 
@@ -146,7 +147,7 @@ def test_a_killed_save_leaves_a_temporary_the_next_save_removes(tmp_path):
     target = tmp_path / "cut.moviola"
     code = textwrap.dedent(f"""
         import os, signal
-        from engine.project import atomic
+        from engine import atomic
         def dying_write(fd, data):
             os.write(fd, data[: len(data) // 2])
             os.kill(os.getpid(), signal.SIGKILL)
@@ -250,7 +251,7 @@ def test_marker_csv_escapes_each_dangerous_start_and_keeps_numbers():
 # -- cache warnings ------------------------------------------------------------------------
 
 def test_cache_warnings_are_said_once(tmp_path, caplog):
-    caplog.set_level(logging.WARNING, logger="engine.project.cache")
+    caplog.set_level(logging.WARNING, logger="engine.cache.store")
     folder = tmp_path / "cache.sqlite"
     folder.mkdir()  # a folder where the database should be: every operation fails
     cache = AnalysisCache(folder)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.project import paths
-from engine.project.fingerprint import BLOCK_SIZE, SAMPLE_COUNT, _sample_offsets, fingerprint
+from engine import settings as paths
+from engine.cache.fingerprint import BLOCK_SIZE, SAMPLE_COUNT, _sample_offsets, fingerprint
 
 
 def test_user_dirs_honour_environment(tmp_path, monkeypatch):

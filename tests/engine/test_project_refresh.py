@@ -129,7 +129,7 @@ def test_merge_keeps_generated_and_editor_objects_apart():
 def test_opening_a_project_sweeps_only_our_stale_temporaries(tmp_path):
     import os
 
-    from engine.project.atomic import temporary_name
+    from engine.atomic import temporary_name
 
     path = Project().save(tmp_path / "p.moviola")
     stale = tmp_path / temporary_name("p.moviola")

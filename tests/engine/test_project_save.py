@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.project import Autosaver, Project, ProjectError, autosave_path_for
-from engine.project.paths import config_dir
+from engine.settings import config_dir
 from tests.engine.test_project_file import make_timeline
 
 

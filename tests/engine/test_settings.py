@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine import settings
-from engine.project.paths import cache_dir
+from engine.settings import cache_dir
 
 
 def test_settings_round_trip_and_drive_cache_and_device(monkeypatch, tmp_path):

@@ -81,7 +81,7 @@ class _CountingReader(FrameReader):
 
 
 def test_cache_returns_the_same_shots_without_decoding(media, tmp_path, monkeypatch):
-    from engine.project.cache import AnalysisCache
+    from engine.cache.store import AnalysisCache
 
     monkeypatch.setattr(detector_module, "FrameReader", _CountingReader)
     path = media / "sources" / "asl_help.mkv"

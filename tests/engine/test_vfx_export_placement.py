@@ -10,7 +10,7 @@ from engine.timeline import rates
 from engine.timeline.breakdown import breakdown
 from engine.timeline.export import export_timeline
 from engine.timeline.importers import import_timeline
-from engine.vfx.placement import place_element
+from engine.timeline.placement import place_element
 
 
 @pytest.mark.parametrize("fmt, suffix", [("premiere", ".xml"), ("resolve", ".fcpxml")])

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import opentimelineio as otio
 
+from engine.timeline.urls import path_to_url
+
 ELEMENT_TRACK = "V2"
 
 
@@ -43,10 +45,10 @@ def _reference(path: Path, available: otio.opentime.TimeRange):
         # name_00000.png: prefix up to the frame number, 5-digit padding.
         prefix = frames[0].name[: -len("00000.png")]
         return otio.schema.ImageSequenceReference(
-            target_url_base=path.as_uri() + "/", name_prefix=prefix, name_suffix=".png",
+            target_url_base=path_to_url(str(path), host="") + "/", name_prefix=prefix, name_suffix=".png",
             start_frame=0, frame_step=1, rate=available.duration.rate, frame_zero_padding=5,
             available_range=available)
-    return otio.schema.ExternalReference(target_url=path.as_uri(), available_range=available)
+    return otio.schema.ExternalReference(target_url=path_to_url(str(path), host=""), available_range=available)
 
 
 def _element_track(timeline: otio.schema.Timeline) -> otio.schema.Track:

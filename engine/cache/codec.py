@@ -141,7 +141,7 @@ def _to_json(value: Any, arrays: dict[str, np.ndarray]) -> Any:
         if name is None or _DATACLASSES.get(name) is not type(value):
             raise TypeError(
                 f"{type(value).__qualname__} is not registered for caching; "
-                "decorate it with engine.project.codec.register_dataclass"
+                "decorate it with engine.cache.codec.register_dataclass"
             )
         fields = {f.name: _to_json(getattr(value, f.name), arrays) for f in dataclasses.fields(value)}
         return {TAG: "dataclass", "name": name, "fields": fields}

@@ -5,7 +5,7 @@ Design notes:
 * One row per (fingerprint, analyser) holds the version that computed it. Asking for
   another version misses, and the next ``put`` replaces the stale row, so the cache
   does not accumulate results of analysers long gone.
-* Values are serialised by :mod:`engine.project.codec` (JSON + ``.npz``, never pickle).
+* Values are serialised by :mod:`engine.cache.codec` (JSON + ``.npz``, never pickle).
 * The cache is disposable. Any damage (garbage bytes, truncation, a foreign or older
   schema) is met by moving the file aside as ``<name>.corrupt-<timestamp>`` and
   starting afresh, with a logged warning. Other failures (disk full, lock timeouts,
@@ -27,9 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from engine.project import codec
-from engine.project.fingerprint import fingerprint as file_fingerprint
-from engine.project.paths import cache_dir
+from engine.cache import codec
+from engine.cache.fingerprint import fingerprint as file_fingerprint
+from engine.settings import cache_dir
 
 log = logging.getLogger(__name__)
 
