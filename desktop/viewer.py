@@ -91,6 +91,22 @@ class MarkedSlider(QSlider):
         return self.style().subControlRect(QStyle.ComplexControl.CC_Slider, option, control, self)
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text in the middle (``tears_of…mp4  frame 10 / 240``)
+    instead of widening the viewer, which would squeeze the bin."""
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(0)
+        return hint
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, self.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.rect(), int(self.alignment()), text)
+
+
 class Viewer(QWidget):
     """Picture area, transport buttons, a scrub bar and a caption (name, frame, timecode).
 
@@ -108,10 +124,10 @@ class Viewer(QWidget):
         self.picture.setObjectName("viewerPicture")
         self.scrub = MarkedSlider()
         self.scrub.setEnabled(False)
-        self.caption = QLabel("")
+        self.caption = ElidedLabel("")
         self.caption.setObjectName("viewerCaption")
         # a long file name must not widen the viewer: that squeezed the bin to its thumbnails
-        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.timecode = QLabel("--:--:--:--")
         self.timecode.setObjectName("viewerTimecode")
