@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QScrollArea, QVBoxLayout, QWidget)
 
 from desktop.images import pixmap_from_rgb
 from desktop.subscriptions import subscribe
@@ -40,13 +40,23 @@ class Inspector(QWidget):
         self.relabel_button.setToolTip("Teach Moviola your reading of this shot")
         self.relabel_button.clicked.connect(self._relabel)
         relabel = QHBoxLayout()
+        relabel.addWidget(QLabel("Your label"))
         relabel.addWidget(self.label_choice, 1)
         relabel.addWidget(self.relabel_button)
-        form.addRow("Your label", relabel)
+        # the details scroll (explanations run long); the label row stays in reach below them
+        details = QWidget()
+        inner = QVBoxLayout(details)
+        inner.addWidget(self.thumbnail)
+        inner.addLayout(form)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(details)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.thumbnail)
-        layout.addLayout(form)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(relabel)
         self.explanations: dict[int, list[tuple[str, float]]] = {}
         self.features: dict[int, dict[str, float]] = {}
         subscribe(self, ((signal, self._on_selected_shot_changed) for signal in (

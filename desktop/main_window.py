@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         # the bin keeps room for names beside its thumbnails, whatever a saved layout says
         self._dock("Media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea).setMinimumWidth(MIN_BIN_WIDTH)
         # long explanations scroll inside their panels instead of growing the window
-        self._dock("Inspector", _scrolling(self.inspector), Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Proposals", _scrolling(self.proposals), Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["Inspector"], self.docks["Proposals"])
         self.docks["Inspector"].raise_()
