@@ -22,7 +22,8 @@ FORMATS = {
 
 @dataclass
 class ExportResult:
-    """What was written, and what the format could not carry (one line each)."""
+    """What was written, what was conformed (rates, drop-frame) and what the format could
+    not carry, one line each."""
 
     path: Path
     format: str
@@ -46,6 +47,8 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str]
         raise InterchangeError(path, f"unknown export format {format!r} (use {', '.join(FORMATS)})")
     if options.pop("probe_media", True):
         timeline = _with_probed_media(timeline)
+    from engine.timeline.conform import conform
+    timeline, notes = conform(timeline)
     skipped: list[str] = []
     try:
         if format == "premiere":
@@ -69,7 +72,7 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str]
         raise InterchangeError(path, f"unknown option(s) for {format}: {', '.join(sorted(options))}")
     target = Path(path)
     _atomic_write(target, data)
-    return ExportResult(target, format, skipped)
+    return ExportResult(target, format, notes + list(skipped))
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

@@ -307,11 +307,13 @@ class FcpxmlReader:
 
     def _attach_markers(self, item, element, local: Fraction) -> None:
         for marker in self._markers(element, local, item):
-            emotion = model.parse_emotion_comment(marker.comment)
+            emotion, rest = model.unmerge_emotion(marker)
             if emotion and isinstance(item, otio.schema.Clip):
                 model.meta(item)["emotion"] = emotion
             else:
-                item.markers.append(marker)
+                rest = marker
+            if rest is not None:
+                item.markers.append(rest)
 
     # -- tracks -------------------------------------------------------------------------------
 

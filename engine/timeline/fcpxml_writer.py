@@ -245,14 +245,14 @@ class FcpxmlWriter:
         return element
 
     def _markers(self, element, item, local_start: int, record_markers) -> None:
-        one = self.t(1)
         emotion = model.clip_emotion(item) if isinstance(item, otio.schema.Clip) else None
-        if emotion:
-            etree.SubElement(element, "marker", start=self.t(local_start), duration=one,
-                             value=emotion["label"], note=model.emotion_comment(emotion))
         entries = [(rates.frames(m.marked_range.start_time, self.rate), m) for m in item.markers]
+        if emotion:
+            entries.insert(0, (local_start, otio.schema.Marker(
+                name=emotion["label"], comment=model.emotion_comment(emotion),
+                marked_range=rates.time_range(local_start, 0, self.rate))))
         entries += [(local_start + offset, m) for offset, m in record_markers]
-        for frame, marker in sorted(entries, key=lambda e: e[0]):
+        for frame, marker in model.merge_markers(entries):
             length = max(rates.frames(marker.marked_range.duration, self.rate), 1)
             attrib = {"start": self.t(frame), "duration": self.t(length), "value": marker.name or ""}
             note = model.marker_comment(marker)

@@ -249,6 +249,48 @@ def make_marker(name: str, start: int, duration: int, rate, comment: str = "",
     return marker
 
 
+MERGE = " · "
+
+
+def merge_markers(entries) -> list[tuple[int, otio.schema.Marker]]:
+    """One marker per frame: ``(frame, marker)`` pairs that share a frame become one
+    whose name and comment join theirs with " · " ("joyful · cut 3").
+
+    Resolve keeps one marker per frame of a clip and drops the rest.
+    """
+    merged: dict[int, otio.schema.Marker] = {}
+    for frame, marker in sorted(entries, key=lambda e: e[0]):
+        if frame not in merged:
+            merged[frame] = marker
+            continue
+        first = merged[frame]
+        joined = otio.schema.Marker(
+            name=MERGE.join(n for n in (first.name, marker.name) if n),
+            marked_range=first.marked_range if first.marked_range.duration >= marker.marked_range.duration
+            else marker.marked_range,
+            color=first.color, comment=MERGE.join(c for c in (first.comment, marker.comment) if c))
+        label = lookup(first, "emotion", "label") or lookup(marker, "emotion", "label")
+        if label:
+            meta(joined)["emotion"] = {"label": label}
+        merged[frame] = joined
+    return sorted(merged.items(), key=lambda e: e[0])
+
+
+def unmerge_emotion(marker: otio.schema.Marker) -> tuple[dict | None, otio.schema.Marker | None]:
+    """Inverse of a shot-emotion marker merged by :func:`merge_markers`:
+    ``(clip emotion or None, the remaining marker or None)``."""
+    head, _, rest = (marker.comment or "").partition(MERGE)
+    emotion = parse_emotion_comment(head)
+    if emotion is None:
+        return None, marker
+    if not rest:
+        return emotion, None
+    marker.comment = rest
+    if MERGE in (marker.name or ""):
+        marker.name = marker.name.split(MERGE, 1)[1]
+    return emotion, marker
+
+
 # -- layout -------------------------------------------------------------------------------
 
 @dataclass

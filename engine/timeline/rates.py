@@ -38,6 +38,23 @@ def exact_rate(rate: RateLike) -> Fraction:
     return value.limit_denominator(1001)
 
 
+# The rates NLEs offer for sequences: a timeline at any other rate (a VFR clip's mean,
+# 29.83 from a phone) is refused or drifts in Premiere, Resolve and Final Cut.
+NLE_RATES = tuple(sorted(
+    [Fraction(n) for n in (24, 25, 30, 48, 50, 60, 120)]
+    + [Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)]))
+
+
+def nle_rate(rate: RateLike) -> Fraction:
+    """The NLE sequence rate nearest to ``rate`` (relative distance; 29.83 gives 29.97)."""
+    exact = exact_rate(rate)
+    return min(NLE_RATES, key=lambda r: abs(exact / r - 1))
+
+
+def is_nle_rate(rate: RateLike) -> bool:
+    return exact_rate(rate) in NLE_RATES
+
+
 def is_ntsc(rate: RateLike) -> bool:
     """Whether the rate is an n*1000/1001 rate."""
     return exact_rate(rate).denominator == 1001

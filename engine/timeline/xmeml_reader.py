@@ -260,11 +260,13 @@ class XmemlReader:
         for marker in element.findall("marker"):
             origin = media_start.rescaled_to(float(rate)).value
             converted = self.marker(marker, rate, round(origin))
-            emotion = model.parse_emotion_comment(converted.comment)
+            emotion, rest = model.unmerge_emotion(converted)
             if emotion and isinstance(item, otio.schema.Clip):
                 model.meta(item)["emotion"] = emotion
             else:
-                item.markers.append(converted)
+                rest = converted
+            if rest is not None:
+                item.markers.append(rest)
         self._note_effects(element, name)
         return item
 

@@ -266,14 +266,16 @@ class XmemlWriter:
             _sub(element, "compositemode", composite)
 
     def _clip_markers(self, element, item, media_start: int) -> None:
+        entries = []
         if isinstance(item, otio.schema.Clip):
             emotion = model.clip_emotion(item)
             if emotion and item.source_range is not None:
                 marker = otio.schema.Marker(name=emotion["label"], marked_range=otio.opentime.TimeRange(
                     item.source_range.start_time, otio.opentime.RationalTime(0, item.source_range.start_time.rate)),
                     color=model.emotion_color(emotion), comment=model.emotion_comment(emotion))
-                self.marker(element, marker, media_start)
-        for marker in item.markers:
+                entries.append((rates.frames(marker.marked_range.start_time, self.rate), marker))
+        entries += [(rates.frames(m.marked_range.start_time, self.rate), m) for m in item.markers]
+        for _frame, marker in model.merge_markers(entries):
             self.marker(element, marker, media_start)
 
     def file(self, parent, clip: otio.schema.Clip, facts: model.MediaFacts, kind: str) -> None:
