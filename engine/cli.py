@@ -68,6 +68,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.edit.commands",
     "engine.vfx.commands",
     "engine.script.commands",
+    "engine.transcript.commands",
     "engine.refresh",
 )
 

@@ -27,6 +27,7 @@ class Settings:
     cache_dir: str = ""        # empty: the platform's user cache folder
     device: str = "auto"       # auto: CUDA when available, else CPU
     script_model: str = "gpt2"  # a Hugging Face id or a local folder
+    transcript_model: str = ""  # a local faster-whisper model folder; empty: the bundled tiny.en
 
 
 def config_dir() -> Path:
