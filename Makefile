@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE ?= 1
 APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libpulse0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
 	libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 \
-	fonts-dejavu-core ffmpeg xvfb pulseaudio
+	fonts-dejavu-core ffmpeg xvfb pulseaudio espeak-ng sox
 
 .PHONY: run test setup system-deps clean
 
