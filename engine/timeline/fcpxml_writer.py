@@ -100,7 +100,9 @@ class FcpxmlWriter:
         if facts.has_video:
             attrib["videoSources"] = "1"
         if facts.has_audio:
-            attrib.update(audioSources="1", audioChannels=str(facts.channels), audioRate=str(facts.sample_rate))
+            # Every sound stream of the file is one audio source of the asset.
+            attrib.update(audioSources=str(len(facts.audio_streams)), audioChannels=str(facts.channels),
+                          audioRate=str(facts.sample_rate))
         asset = etree.SubElement(self.resources, "asset", attrib)
         src = path_to_url(url_to_path(facts.url), host="") if facts.url else \
             path_to_url("/" + (facts.name or clip.name or "missing"), host="")
@@ -162,7 +164,7 @@ class FcpxmlWriter:
                 etree.SubElement(spine, "transition", name=transition.item.name or "Cross Dissolve",
                                  offset=self.t(tc_start + transition.start),
                                  duration=self.t(transition.before + transition.after))
-            self.item(spine, placed, tc_start + placed.start, None, anchored.get(index, []),
+            self.item(spine, placed, (tc_start + placed.start) * self.frame, None, anchored.get(index, []),
                       markers.get(index, []), with_audio=id(placed.item) in linked.values())
         return sequence
 
@@ -205,19 +207,20 @@ class FcpxmlWriter:
 
     # -- items ---------------------------------------------------------------------------
 
-    def item(self, parent, placed: model.Placed, offset: int, lane: int | None,
+    def item(self, parent, placed: model.Placed, offset: Fraction, lane: int | None,
              anchored=(), record_markers=(), with_audio: bool = True):
-        """One story element; ``offset`` is in the parent's time, in frames."""
+        """One story element; ``offset`` is in the parent's time, in seconds."""
         item = placed.item
         attrib = {}
         if lane is not None:
             attrib["lane"] = str(lane)
-        attrib["offset"] = self.t(offset)
+        attrib["offset"] = fcpxml_time(offset)
         local_start = placed.source
+        origin = placed.source * self.frame  # the element's first frame in its own time
         if isinstance(item, otio.schema.Gap):
             element = etree.SubElement(parent, "gap", attrib, name=item.name or "Gap",
                                        start=self.t(0), duration=self.t(placed.duration))
-            local_start = 0
+            local_start, origin = 0, Fraction(0)
         elif isinstance(item, otio.schema.Stack):
             media_id = self._compound(item)
             element = etree.SubElement(parent, "ref-clip", attrib, ref=media_id, name=item.name or "Compound Clip",
@@ -229,9 +232,10 @@ class FcpxmlWriter:
                                        start=self.t(placed.source), duration=self.t(placed.duration))
         else:
             asset_id = self._asset(item)
-            element = etree.SubElement(parent, "asset-clip", attrib, ref=asset_id, name=item.name or "",
-                                       start=self.t(placed.source), duration=self.t(placed.duration))
             facts = model.media_facts(item.media_reference, self.rate)
+            origin, duration = self._media_grid(item, facts, placed)
+            element = etree.SubElement(parent, "asset-clip", attrib, ref=asset_id, name=item.name or "",
+                                       start=fcpxml_time(origin), duration=self.t(duration))
             if lane is not None and lane < 0:
                 element.set("srcEnable", "audio")
             elif not with_audio and facts.has_audio:
@@ -240,11 +244,26 @@ class FcpxmlWriter:
         if not item.enabled:
             element.set("enabled", "0")
         for lane_, child in anchored:
-            self.item(element, child, local_start + (child.start - placed.start), lane_)
-        self._markers(element, item, local_start, record_markers)
+            self.item(element, child, origin + (child.start - placed.start) * self.frame, lane_)
+        self._markers(element, item, local_start, record_markers, origin)
         return element
 
-    def _markers(self, element, item, local_start: int, record_markers) -> None:
+    def _media_grid(self, clip, facts: model.MediaFacts, placed: model.Placed) -> tuple[Fraction, int]:
+        """A clip's ``start`` on its media's own frame grid (as Final Cut writes mixed-rate
+        projects) and its duration in sequence frames, never past the media's last frame."""
+        exact = Fraction(clip.source_range.start_time.value).limit_denominator(1_000_000) \
+            / rates.exact_rate(clip.source_range.start_time.rate)
+        media_first = Fraction(facts.start) / facts.rate
+        origin = max(Fraction(round(exact * facts.rate)) / facts.rate, media_first)
+        duration = placed.duration
+        if facts.frames:
+            room = (media_first + Fraction(facts.frames) / facts.rate - origin) / self.frame
+            if duration > room:
+                duration = max(int(room), 1)
+                self.skipped.append(f"clip {clip.name!r} shortened to {duration} frames: its media ends there")
+        return origin, duration
+
+    def _markers(self, element, item, local_start: int, record_markers, origin: Fraction) -> None:
         emotion = model.clip_emotion(item) if isinstance(item, otio.schema.Clip) else None
         entries = [(rates.frames(m.marked_range.start_time, self.rate), m) for m in item.markers]
         if emotion:
@@ -254,7 +273,8 @@ class FcpxmlWriter:
         entries += [(local_start + offset, m) for offset, m in record_markers]
         for frame, marker in model.merge_markers(entries):
             length = max(rates.frames(marker.marked_range.duration, self.rate), 1)
-            attrib = {"start": self.t(frame), "duration": self.t(length), "value": marker.name or ""}
+            attrib = {"start": fcpxml_time(origin + (frame - local_start) * self.frame),
+                      "duration": self.t(length), "value": marker.name or ""}
             note = model.marker_comment(marker)
             if note:
                 attrib["note"] = note

@@ -131,6 +131,7 @@ class MediaFacts:
     channels: int = 2
     sample_rate: int = 48000
     drop_frame: bool = False
+    audio_streams: list[int] = field(default_factory=lambda: [2])  # channels of each sound stream
 
 
 def media_facts(ref: otio.core.MediaReference | None, fallback_rate) -> MediaFacts:
@@ -156,6 +157,7 @@ def media_facts(ref: otio.core.MediaReference | None, fallback_rate) -> MediaFac
         if audio:
             facts.channels = int(audio[0].get("channels") or 2)
             facts.sample_rate = int(audio[0].get("sample_rate") or 48000)
+            facts.audio_streams = [int(a.get("channels") or 2) for a in audio]
         tc = probe.get("start_timecode")
         if isinstance(tc, str):
             facts.drop_frame = ";" in tc and rates.supports_drop_frame(facts.rate)

@@ -311,11 +311,12 @@ class XmemlWriter:
             _sub(characteristics, "pixelaspectratio", "square")
             _sub(characteristics, "fielddominance", "none")
         if facts.has_audio:
-            audio = _sub(media, "audio")
-            characteristics = _sub(audio, "samplecharacteristics")
-            _sub(characteristics, "depth", 16)
-            _sub(characteristics, "samplerate", facts.sample_rate)
-            _sub(audio, "channelcount", facts.channels)
+            for channels in facts.audio_streams:  # one <audio> per sound stream, as Premiere writes files
+                audio = _sub(media, "audio")
+                characteristics = _sub(audio, "samplecharacteristics")
+                _sub(characteristics, "depth", 16)
+                _sub(characteristics, "samplerate", facts.sample_rate)
+                _sub(audio, "channelcount", channels)
 
     def marker(self, parent, marker: otio.schema.Marker, origin: int) -> None:
         """A marker; ``origin`` is subtracted (clip markers count from the media's first frame)."""

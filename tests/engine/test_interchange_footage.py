@@ -1,0 +1,201 @@
+"""Exports of footage editors really get (issue 14): VFR phone clips, odd rates, drop-frame
+timecode, mixed rates, two sound streams. Media are made with ffmpeg; every export is read
+back by our importer and by the OTIO adapters, and each cut is checked against the decoded
+frame's presentation time (PyAV)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import opentimelineio as otio
+import pytest
+from lxml import etree
+
+from engine.media import probe
+from engine.timeline import model, rates
+from engine.timeline.export import export_timeline
+from engine.timeline.importers import import_timeline
+from engine.timeline.stringout import media_reference
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+SRC = "testsrc2=size=160x90:rate={r}:duration={d}"
+
+
+def _ff(*args):
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
+
+
+def _x264(rate, seconds, *extra):
+    return ["-f", "lavfi", "-i", SRC.format(r=rate, d=seconds), "-f", "lavfi",
+            "-i", f"sine=f=440:duration={seconds}", *extra, "-c:v", "libx264", "-preset", "ultrafast",
+            "-g", "10", "-ac", "2", "-shortest"]
+
+
+@pytest.fixture(scope="module")
+def footage(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("footage")
+    made = {name: folder / name for name in
+            ("vfr.mp4", "odd.mp4", "two.mov", "df2997.mov", "df5994.mov", "m23976.mov", "m25.mov", "m2997.mov")}
+    # A 30 fps phone clip that dropped a second of frames (30..59), timestamps kept.
+    _ff(*_x264(30, 6, "-vf", "select='not(between(n\\,30\\,59))'", "-fps_mode", "passthrough",
+               "-video_track_timescale", "30000"), "-c:a", "aac", str(made["vfr.mp4"]))
+    _ff(*_x264("2983/100", 4), "-c:a", "aac", str(made["odd.mp4"]))
+    _ff("-f", "lavfi", "-i", SRC.format(r=25, d=3), "-f", "lavfi", "-i", "sine=f=440:duration=3",
+        "-f", "lavfi", "-i", "sine=f=880:duration=3", "-map", "0", "-map", "1", "-map", "2",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s16le", "-ac", "2", str(made["two.mov"]))
+    _ff(*_x264("30000/1001", 3, "-timecode", "01:00:00;00"), "-c:a", "pcm_s16le", str(made["df2997.mov"]))
+    _ff(*_x264("60000/1001", 3, "-timecode", "00:59:59;00"), "-c:a", "pcm_s16le", str(made["df5994.mov"]))
+    for name, rate in (("m23976.mov", "24000/1001"), ("m25.mov", "25"), ("m2997.mov", "30000/1001")):
+        _ff(*_x264(rate, 2.5), "-c:a", "pcm_s16le", str(made[name]))
+    return made
+
+
+def _pts(path: Path) -> list[float]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return sorted(float(frame.pts * stream.time_base) for frame in container.decode(stream))
+
+
+def _proposal(clips, rate) -> otio.schema.Timeline:
+    """Laid out as engine/edit/output.py lays a proposal: V1 + A1, emotion and "cut N" marker
+    at the clip's head, frames counted by index at the probe's rate, stored NDF."""
+    timeline = otio.schema.Timeline(name="Proposal")
+    model.set_timeline_facts(timeline, rate, False)
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    audio = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    for n, (path, first, count) in enumerate(clips, 1):
+        info = probe(path)
+        ref = media_reference(info)
+        r = info.video.frame_rate
+        source = rates.time_range(rates.frames(ref.available_range.start_time, r) + first, count, r)
+        clip = otio.schema.Clip(name=path.name, media_reference=ref.clone(), source_range=source)
+        model.meta(clip)["emotion"] = {"label": "joyful", "valence": 0.5, "arousal": 0.4, "confidence": 0.9}
+        marker = otio.schema.Marker(name=f"cut {n}", comment="rising", marked_range=otio.opentime.TimeRange(
+            source.start_time, rates.rational(0, r)))
+        clip.markers.append(marker)
+        video.append(clip)
+        audio.append(otio.schema.Clip(name=path.name, media_reference=ref.clone(), source_range=source))
+    timeline.tracks.append(video)
+    timeline.tracks.append(audio)
+    return timeline
+
+
+def _time(text: str) -> Fraction:
+    return Fraction(text[:-1]) if text != "0s" else Fraction(0)
+
+
+def _validate_fcpxml(shared: Path, path: Path) -> etree._ElementTree:
+    tree = etree.parse(str(path))
+    version = tree.getroot().get("version")
+    dtd = etree.DTD(str(shared / "nle" / "dtd" / f"FCPXMLv{version.replace('.', '_')}.dtd"))
+    assert dtd.validate(tree), dtd.error_log.filter_from_errors()
+    return tree
+
+
+def test_vfr_cut_lands_on_the_frame_presentation_time(footage, shared, tmp_path):
+    vfr = footage["vfr.mp4"]
+    real = _pts(vfr)
+    timeline = _proposal([(vfr, 40, 50)], probe(vfr).video.frame_rate)  # mean rate 25
+    result = export_timeline(timeline, tmp_path / "vfr.xml", "premiere")
+    assert any("variable frame rate" in line and "30" in line for line in result.skipped)
+    xml = etree.parse(str(result.path))
+    assert (xml.findtext("sequence/rate/timebase"), xml.findtext("sequence/rate/ntsc")) == ("30", "FALSE")
+    item = xml.find(".//video/track/clipitem")
+    assert abs(int(item.findtext("in")) / 30 - real[40]) < 0.5 / 30
+    assert abs(int(item.findtext("out")) / 30 - real[90]) < 0.5 / 30
+    assert int(item.findtext("out")) <= int(item.findtext("file/duration"))
+    # Read back by our importer and by otio-fcp-adapter: the in-point is the frame's time.
+    ours = import_timeline(result.path).timelines[0]
+    clip = ours.find_clips()[0]
+    assert abs(clip.source_range.start_time.to_seconds() - real[40]) < 0.5 / 30
+    theirs = otio.adapters.read_from_file(str(result.path), "fcp_xml")
+    assert abs(theirs.find_clips()[0].source_range.start_time.to_seconds() - real[40]) < 0.5 / 30
+
+    fcpxml = export_timeline(timeline, tmp_path / "vfr.fcpxml", "resolve").path
+    tree = _validate_fcpxml(shared, fcpxml)
+    assert tree.find(".//format").get("frameDuration") == "1/30s"
+    asset_clip = tree.find(".//spine/asset-clip")
+    assert abs(float(_time(asset_clip.get("start"))) - real[40]) < 0.5 / 30
+    ours = import_timeline(fcpxml).timelines[0]
+    assert abs(ours.find_clips()[0].source_range.start_time.to_seconds() - real[40]) < 0.5 / 30
+
+
+def test_odd_rate_is_conformed_with_a_note(footage, shared, tmp_path):
+    odd = footage["odd.mp4"]
+    real = _pts(odd)
+    timeline = _proposal([(odd, 30, 60)], probe(odd).video.frame_rate)
+    result = export_timeline(timeline, tmp_path / "odd.xml", "premiere")
+    assert any("29.830 fps is no NLE rate; conformed to 29.97" in line for line in result.skipped)
+    xml = etree.parse(str(result.path))
+    assert [e.text for e in xml.iterfind(".//rate/timebase")] == ["30"] * len(xml.findall(".//rate/timebase"))
+    fps = 30000 / 1001
+    assert abs(int(xml.findtext(".//video/track/clipitem/in")) / fps - real[30]) < 0.5 / fps
+    tree = _validate_fcpxml(shared, export_timeline(timeline, tmp_path / "odd.fcpxml", "resolve").path)
+    assert {f.get("frameDuration") for f in tree.iterfind(".//format")} == {"1001/30000s"}
+
+
+@pytest.mark.parametrize("name,tc", [("df2997.mov", "01:00:00;00"), ("df5994.mov", "00:59:59;00")])
+def test_drop_frame_footage_gives_drop_frame_sequences(footage, shared, tmp_path, name, tc):
+    path = footage[name]
+    timeline = _proposal([(path, 10, 40)], probe(path).video.frame_rate)
+    xml = etree.parse(str(export_timeline(timeline, tmp_path / "df.xml", "premiere").path))
+    assert xml.findtext("sequence/timecode/displayformat") == "DF"
+    assert xml.findtext(".//file/timecode/string") == tc
+    tree = _validate_fcpxml(shared, export_timeline(timeline, tmp_path / "df.fcpxml", "resolve").path)
+    assert tree.find(".//sequence").get("tcFormat") == "DF"
+    assert model.drop_frame(import_timeline(tmp_path / "df.xml").timelines[0])
+    assert model.drop_frame(import_timeline(tmp_path / "df.fcpxml").timelines[0])
+
+
+def test_mixed_rate_clips_stay_on_their_media_grid(footage, shared, tmp_path):
+    clips = [(footage["m25.mov"], 13, 50), (footage["m2997.mov"], 7, 68), (footage["m23976.mov"], 5, 55)]
+    timeline = _proposal(clips, Fraction(24000, 1001))
+    tree = _validate_fcpxml(shared, export_timeline(timeline, tmp_path / "mixed.fcpxml", "resolve").path)
+    formats = {f.get("id"): _time(f.get("frameDuration")) for f in tree.iterfind(".//format")}
+    sequence_frame = formats[tree.find(".//sequence").get("format")]
+    assets = {a.get("id"): a for a in tree.iterfind(".//asset")}
+    spine = tree.findall(".//spine/asset-clip")
+    assert len(spine) == 3
+    for element, (path, first, _count) in zip(spine, clips):
+        asset = assets[element.get("ref")]
+        media_frame = formats[asset.get("format")]
+        start, duration = _time(element.get("start")), _time(element.get("duration"))
+        assert (start / media_frame).denominator == 1  # on the media's grid
+        assert start == first * media_frame
+        assert start + duration <= _time(asset.get("start")) + _time(asset.get("duration"))  # not past it
+        assert (_time(element.get("offset")) / sequence_frame).denominator == 1  # on the sequence grid
+        assert (duration / sequence_frame).denominator == 1
+    ours = import_timeline(tmp_path / "mixed.fcpxml").timelines[0]
+    assert [c.name for c in ours.video_tracks()[0].find_clips()] == [p.name for p, _, _ in clips]
+    theirs = otio.adapters.read_from_file(str(tmp_path / "mixed.fcpxml"), "fcpx_xml")
+    if not isinstance(theirs, otio.schema.Timeline):  # the adapter wraps projects in a collection
+        theirs = next(t for t in theirs if isinstance(t, otio.schema.Timeline))
+    assert len(theirs.video_tracks()[0].find_clips()) == 3
+
+
+def test_one_marker_per_clip_frame_with_merged_text(footage, shared, tmp_path):
+    timeline = _proposal([(footage["m25.mov"], 0, 40), (footage["m2997.mov"], 0, 40)], 25)
+    xml = etree.parse(str(export_timeline(timeline, tmp_path / "m.xml", "premiere").path))
+    for item in xml.iterfind(".//video/track/clipitem"):
+        ins = [m.findtext("in") for m in item.iterfind("marker")]
+        assert len(ins) == len(set(ins)) == 1
+    names = [m.findtext("name") for m in xml.iterfind(".//video/track/clipitem/marker")]
+    assert names == ["joyful · cut 1", "joyful · cut 2"]
+    tree = _validate_fcpxml(shared, export_timeline(timeline, tmp_path / "m.fcpxml", "resolve").path)
+    assert [m.get("value") for m in tree.iterfind(".//spine/asset-clip/marker")] == names
+    for path in (tmp_path / "m.xml", tmp_path / "m.fcpxml"):  # merged text splits back on import
+        clips = list(import_timeline(path).timelines[0].video_tracks()[0].find_clips())
+        assert [model.clip_emotion(c)["label"] for c in clips] == ["joyful", "joyful"]
+        assert [[(m.name, m.comment) for m in c.markers] for c in clips] == [[("cut 1", "rising")],
+                                                                             [("cut 2", "rising")]]
+
+
+def test_every_sound_stream_is_declared(footage, shared, tmp_path):
+    timeline = _proposal([(footage["two.mov"], 0, 50)], 25)
+    xml = etree.parse(str(export_timeline(timeline, tmp_path / "two.xml", "premiere").path))
+    assert [a.findtext("channelcount") for a in xml.iterfind(".//file/media/audio")] == ["2", "2"]
+    tree = _validate_fcpxml(shared, export_timeline(timeline, tmp_path / "two.fcpxml", "resolve").path)
+    assert tree.find(".//asset").get("audioSources") == "2"
