@@ -129,7 +129,58 @@ class Conformer:
         for track in tracks:
             self._track(track, boundaries)
         self._drop_frame(timeline, seq)
+        self._sound_streams(timeline)
         return timeline, self.notes
+
+    def _sound_streams(self, timeline: otio.schema.Timeline) -> None:
+        """A track of its own for each further sound stream of a clip's file (a camera's second
+        stereo pair, a recorder's iso track), right under the track that plays stream 1.
+
+        Clips already present once per stream (an imported NLE timeline lays them out
+        itself) are left alone. The new clips carry ``metadata["moviola"]["stream"]`` and
+        share the record and source range, so writers keep them linked to the picture.
+        """
+        stack = timeline.tracks
+        audio = [t for t in stack if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Audio]
+        copies: dict[tuple, int] = {}
+        placed: list[tuple[otio.schema.Track, otio.schema.Clip, otio.opentime.TimeRange]] = []
+        for track in audio:
+            for index, item in enumerate(track):
+                if isinstance(item, otio.schema.Clip):
+                    record = track.range_of_child_at_index(index)
+                    key = (getattr(item.media_reference, "target_url", None), _seconds(record.start_time),
+                           _seconds(item.source_range.start_time))
+                    copies[key] = copies.get(key, 0) + 1
+                    placed.append((track, item, record, key))
+        added: dict[tuple[int, int], otio.schema.Track] = {}
+        for track, clip, record, key in placed:
+            probe = model.lookup(clip.media_reference, "probe")
+            streams = list(probe.get("audio") or []) if hasattr(probe, "get") else []
+            if len(streams) < 2 or copies[key] >= len(streams) or model.lookup(clip, "stream"):
+                continue
+            for stream in range(2, len(streams) + 1):
+                extra = added.get((id(track), stream))
+                if extra is None:
+                    extra = otio.schema.Track(name=f"{track.name or 'A'} stream {stream}",
+                                              kind=otio.schema.TrackKind.Audio)
+                    model.meta(extra)["channels"] = int(streams[stream - 1].get("channels") or 2)
+                    added[(id(track), stream)] = extra
+                end = extra.duration() if len(extra) else otio.opentime.RationalTime(0, record.start_time.rate)
+                hole = _seconds(record.start_time) - _seconds(end)
+                if hole > 0:
+                    rate = rates.exact_rate(record.start_time.rate)
+                    extra.append(otio.schema.Gap(source_range=rates.time_range(0, round(hole * rate), rate)))
+                copy = clip.clone()
+                copy.markers.clear()
+                model.meta(copy)["stream"] = stream
+                extra.append(copy)
+        for track in reversed(audio):
+            streams = sorted((k, t) for (owner, k), t in added.items() if owner == id(track))
+            at = list(stack).index(track) + 1
+            for _k, extra in reversed(streams):
+                stack.insert(at, extra)
+        if added:
+            self.notes.append(f"{len(added)} audio track(s) added for the files' further sound streams")
 
     def _track(self, track: otio.schema.Track, boundaries: dict[Fraction, Fraction]) -> None:
         old_cursor = Fraction(0)

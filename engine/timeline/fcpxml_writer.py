@@ -189,7 +189,9 @@ class FcpxmlWriter:
             for placed in lay.clips:
                 url = getattr(getattr(placed.item, "media_reference", None), "target_url", None)
                 key = (url, placed.start, placed.duration, placed.source)
-                if url and key in keys and keys[key] not in linked.values():
+                # A further sound stream of the same file is part of the same asset-clip.
+                further = int(model.lookup(placed.item, "stream") or 1) > 1
+                if url and key in keys and (further or keys[key] not in linked.values()):
                     linked[id(placed.item)] = keys[key]
         return linked
 
@@ -246,7 +248,21 @@ class FcpxmlWriter:
         for lane_, child in anchored:
             self.item(element, child, origin + (child.start - placed.start) * self.frame, lane_)
         self._markers(element, item, local_start, record_markers, origin)
+        if element.tag == "asset-clip" and element.get("srcEnable") != "video":
+            self._channel_sources(element, model.media_facts(item.media_reference, self.rate))
         return element
+
+    @staticmethod
+    def _channel_sources(element, facts: model.MediaFacts) -> None:
+        """Each sound stream of a multi-stream file with its own role, so none is lost."""
+        if len(facts.audio_streams) < 2:
+            return
+        first = 1
+        for stream, channels in enumerate(facts.audio_streams, 1):
+            etree.SubElement(element, "audio-channel-source",
+                             srcCh=", ".join(str(c) for c in range(first, first + channels)),
+                             role=f"dialogue.dialogue-{stream}")
+            first += channels
 
     def _media_grid(self, clip, facts: model.MediaFacts, placed: model.Placed) -> tuple[Fraction, int]:
         """A clip's ``start`` on its media's own frame grid (as Final Cut writes mixed-rate

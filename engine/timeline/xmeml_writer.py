@@ -132,6 +132,13 @@ class XmemlWriter:
                 return model.media_facts(placed.item.media_reference, self.rate).channels >= 2
         return False
 
+    @staticmethod
+    def _source_channel(item, facts: model.MediaFacts | None, channel: int | None) -> int:
+        """The file's channel a clip plays: stream k's channels follow those of streams 1..k-1."""
+        stream = int(model.lookup(item, "stream") or 1)
+        before = sum((facts.audio_streams if facts else [])[:stream - 1])
+        return before + (channel or 1)
+
     def _plan(self, video_layouts, audio_layouts) -> dict:
         """clipitem ids per (track kind, xml track index, item) and the link groups."""
         ids: dict[tuple, str] = {}
@@ -248,7 +255,7 @@ class XmemlWriter:
             if kind == "audio":
                 source = _sub(element, "sourcetrack")
                 _sub(source, "mediatype", "audio")
-                _sub(source, "trackindex", channel or 1)
+                _sub(source, "trackindex", self._source_channel(item, facts, channel))
         group = plan["groups"].get(self._link_key(placed))
         if group:
             for member_id, member_kind, track_index, clip_index in group:

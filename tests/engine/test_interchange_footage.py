@@ -193,9 +193,27 @@ def test_one_marker_per_clip_frame_with_merged_text(footage, shared, tmp_path):
                                                                              [("cut 2", "rising")]]
 
 
-def test_every_sound_stream_is_declared(footage, shared, tmp_path):
+def test_every_sound_stream_reaches_the_timeline_linked(footage, shared, tmp_path):
     timeline = _proposal([(footage["two.mov"], 0, 50)], 25)
-    xml = etree.parse(str(export_timeline(timeline, tmp_path / "two.xml", "premiere").path))
+    result = export_timeline(timeline, tmp_path / "two.xml", "premiere")
+    xml = etree.parse(str(result.path))
     assert [a.findtext("channelcount") for a in xml.iterfind(".//file/media/audio")] == ["2", "2"]
+    tracks = xml.findall("sequence/media/audio/track")
+    assert [t.findtext("clipitem/sourcetrack/trackindex") for t in tracks] == ["1", "2", "3", "4"]
+    picture = xml.find(".//video/track/clipitem")
+    linked = {link.findtext("linkclipref") for link in picture.iterfind("link")}
+    assert linked == {c.get("id") for c in xml.iterfind(".//clipitem")}  # all five, one group
+    theirs = otio.adapters.read_from_file(str(result.path), "fcp_xml")
+    assert [t.name for t in theirs.audio_tracks()] == ["A1", "A1 stream 2"]  # it folds stereo pairs
+    assert len(import_timeline(result.path).timelines[0].find_clips()) >= 3
+
     tree = _validate_fcpxml(shared, export_timeline(timeline, tmp_path / "two.fcpxml", "resolve").path)
     assert tree.find(".//asset").get("audioSources") == "2"
+    clip = tree.find(".//spine/asset-clip")
+    assert [(s.get("srcCh"), s.get("role")) for s in clip.iterfind("audio-channel-source")] == [
+        ("1, 2", "dialogue.dialogue-1"), ("3, 4", "dialogue.dialogue-2")]
+    assert tree.find(".//spine/asset-clip[@lane]") is None  # no second copy as a connected clip
+
+    otio_file = export_timeline(timeline, tmp_path / "two.otio", "otio").path
+    again = otio.adapters.read_from_file(str(otio_file))
+    assert [model.lookup(t.find_clips()[0], "stream") for t in again.audio_tracks()] == [None, 2]
