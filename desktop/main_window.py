@@ -118,6 +118,17 @@ class MainWindow(QMainWindow):
                          (self.timeline_model.events.in_point, self._on_model_marks),
                          (self.timeline_model.events.out_point, self._on_model_marks),
                          (self.model.events.analysis, self._on_model_analysis)))
+        # --- transcript panel (issue 15): words of the selected clip, following the playhead ---
+        from desktop.transcript.panel import TranscriptPanel
+        self.transcript = TranscriptPanel(self.analysis.runner, self.timeline_model)
+        self._dock("Transcript", self.transcript, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Proposals"], self.docks["Transcript"])
+        self.docks["Inspector"].raise_()
+        self.bin.clip_selected.connect(self.transcript.show_clip)
+        self.transcript.clip_requested.connect(
+            lambda path: self.bin.setCurrentItem(self.bin._item_for(path)))
+        subscribe(self.transcript, ((self.timeline_model.events.playhead, self.transcript.follow_playhead),))
+        # --- end transcript panel ---
         self._restore_layout()
         self._apply_settings()
         self.statusBar().showMessage("Ready — import footage with Ctrl+I or drop it on the bin")

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 BUNDLED = "tiny.en (bundled)"
 _lock = threading.Lock()
 _loaded: dict[str, Any] = {}  # model folder -> WhisperModel, one per process
+_threads: int | None = None  # CPU threads per model; None: up to four (benchmarks set it)
 
 
 @dataclass
@@ -75,6 +76,6 @@ def _model(path: Path):
 
             # int8 on the CPU: several times faster than float32 for the same words.
             _loaded[key] = WhisperModel(key, device="cpu", compute_type="int8",
-                                        cpu_threads=min(4, os.cpu_count() or 1))
+                                        cpu_threads=_threads or min(4, os.cpu_count() or 1))
         return _loaded[key]
 

@@ -97,10 +97,11 @@ def transcribe_job(path: str | PathLike[str], model: str | None = None, language
             start = w.start
             if previous_end == 0.0 or w.start - previous_end > 0.25:  # after a pause
                 start = speech_onset(sound, w.start, w.end, previous_end)
-            words.append(Word(round(start, 3), round(w.end, 3), w.word, round(w.probability, 4)))
+            words.append(Word(round(float(start), 3), round(float(w.end), 3), w.word,
+                              round(float(w.probability), 4)))
             previous_end = w.end
         start = words[0].start if words else s.start
-        segment = Segment(round(start, 3), round(s.end, 3), s.text.strip(), tuple(words))
+        segment = Segment(round(float(start), 3), round(float(s.end), 3), s.text.strip(), tuple(words))
         segments.append(segment)
         yield Partial(segment)
         yield 0.2 + 0.8 * min(s.end / max(duration, 1e-6), 0.99), f"{path.name}: {s.end:.0f} of {duration:.0f} s"

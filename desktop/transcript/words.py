@@ -1,0 +1,73 @@
+"""The transcript panel's Qt-free side: words laid out as text, and search across clips."""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.transcript.matching import words_of
+from engine.transcript.result import Transcript, Word
+
+
+@dataclass
+class Layout:
+    """A transcript as one paragraph per segment, and where each word sits in that text."""
+
+    text: str
+    words: list[Word]
+    spans: list[tuple[int, int]]  # character range of each word in `text`
+
+    @classmethod
+    def of(cls, transcript: Transcript) -> Layout:
+        parts: list[str] = []
+        words: list[Word] = []
+        spans: list[tuple[int, int]] = []
+        at = 0
+        for segment in transcript.segments:
+            if parts:
+                parts.append("\n\n")
+                at += 2
+            for k, word in enumerate(segment.words):
+                if k:
+                    parts.append(" ")
+                    at += 1
+                parts.append(word.text)
+                spans.append((at, at + len(word.text)))
+                words.append(word)
+                at += len(word.text)
+        return cls("".join(parts), words, spans)
+
+    def word_at_char(self, position: int) -> int | None:
+        """The word under a text position (the nearest one before it between words)."""
+        if not self.spans:
+            return None
+        i = bisect.bisect_right([s for s, _ in self.spans], position) - 1
+        return max(i, 0)
+
+    def word_at_time(self, seconds: float) -> int | None:
+        """The word being said at `seconds`, or the last one before it; None before the first."""
+        i = bisect.bisect_right([w.start for w in self.words], seconds + 1e-6) - 1
+        return i if i >= 0 else None
+
+
+@dataclass(frozen=True)
+class Hit:
+    path: Path
+    start: float
+    end: float
+    context: str  # the segment's text
+
+
+def search(transcripts: dict[Path, Transcript], query: str) -> list[Hit]:
+    """Every place a clip's transcript says `query` (words in order, case and punctuation ignored)."""
+    wanted = words_of(query)
+    if not wanted:
+        return []
+    hits = []
+    for path, transcript in transcripts.items():
+        for segment in transcript.segments:
+            heard = [(w, word) for word in segment.words for w in words_of(word.word)]
+            for i in range(len(heard) - len(wanted) + 1):
+                if [w for w, _ in heard[i:i + len(wanted)]] == wanted:
+                    hits.append(Hit(path, heard[i][1].start, heard[i + len(wanted) - 1][1].end, segment.text))
+    return hits
