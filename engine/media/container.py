@@ -232,6 +232,16 @@ def video_stream(container: av.container.InputContainer) -> av.video.stream.Vide
     return None
 
 
+def codec_name(stream: av.stream.Stream) -> str:
+    """FFmpeg's name for a stream's codec, also when there is no decoder for it.
+
+    (PyAV forwards ``stream.codec`` to the codec context, which is None then.)
+    """
+    if stream.codec_context is not None:
+        return stream.codec_context.name
+    return str(getattr(stream, "codec_tag", "") or "").strip("\x00 ") or "unknown"
+
+
 def audio_stream(container: av.container.InputContainer) -> av.audio.stream.AudioStream | None:
     """The sound stream to read: the default-flagged audio stream, else the first."""
     streams = list(container.streams.audio)

@@ -228,7 +228,11 @@ class FrameReader:
         anchor = self._index.keyframe_before(target)
         self._reorder = max(self._reorder, self._stream.codec_context.reorder_depth)
         for _ in range(_SEEK_ATTEMPTS):
-            self._container.seek(int(self._index.pts[anchor]), stream=self._stream, backward=True)
+            try:
+                self._container.seek(int(self._index.pts[anchor]), stream=self._stream, backward=True)
+            except av.FFmpegError as exc:  # a damaged index, or a format that cannot seek there
+                self._warn(f"cannot seek ({exc.strerror or exc}); decoding from the start instead")
+                break
             # A flush resets the decoder's learnt reorder depth; without it the first
             # frames after a seek can come out dropped or in the wrong order.
             self._stream.codec_context.reorder_depth = self._reorder

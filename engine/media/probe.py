@@ -202,7 +202,7 @@ def _video_info(path: Path, source, stream, container_duration: float, file_size
     cc = stream.codec_context
     info = VideoStreamInfo(
         index=stream.index,
-        codec=cc.name if cc else stream.codec.name,
+        codec=_container.codec_name(stream),
         width=cc.width if cc else 0,
         height=cc.height if cc else 0,
         pix_fmt=scan.pix_fmt or (cc.pix_fmt if cc else None) or "",
@@ -236,7 +236,7 @@ class _VideoScan:
         self._stream = stream
         self._decode_left = _FIRST_FRAME_PACKETS if stream.codec_context else 0
         if not stream.codec_context:
-            self.warnings.append(f"no decoder for video codec '{stream.codec.name}'")
+            self.warnings.append(f"no decoder for video codec '{_container.codec_name(stream)}'")
         _container.limit_decoder(stream.codec_context)
         _container.only_read(source, stream)
         if self._has_exact_index(source, stream):
@@ -254,7 +254,8 @@ class _VideoScan:
     def _has_exact_index(source, stream) -> bool:
         return (
             source.format.name.startswith("mov,")
-            and stream.codec.intra_only
+            and stream.codec_context is not None
+            and stream.codec_context.codec.intra_only
             and 0 < stream.frames == len(stream.index_entries)
         )
 
@@ -330,7 +331,7 @@ def _audio_info(stream) -> AudioStreamInfo:
     cc = stream.codec_context
     return AudioStreamInfo(
         index=stream.index,
-        codec=cc.name if cc else stream.codec.name,
+        codec=_container.codec_name(stream),
         channels=cc.channels if cc else 0,
         sample_rate=cc.sample_rate if cc else 0,
         layout=cc.layout.name if cc else "",

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.untrusted import UntrustedFileError, check_json_nesting, read_regular_file
+from engine.timeline.otio_guard import check_schemas
+from engine.untrusted import UntrustedFileError, load_json, read_regular_file
 
 SCHEMA = "moviola.project"
 VERSION = 1
@@ -59,21 +60,12 @@ def read_document(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ProjectError(f"{path}: cannot read project file ({exc.strerror or exc})") from exc
     try:
-        text = raw.decode("utf-8-sig")
-        # json and OpenTimelineIO recurse once per level: refuse deep nesting before either.
-        check_json_nesting(path, text)
-        doc = json.loads(text)
+        # Strict JSON with bounded nesting: json and OpenTimelineIO recurse once per level.
+        doc = load_json(path, raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ProjectError(f"{path}: not a Moviola project (not UTF-8 text)") from None
     except UntrustedFileError as exc:
         raise ProjectError(f"{path}: not a Moviola project ({exc.problem})") from None
-    except json.JSONDecodeError as exc:
-        raise ProjectError(
-            f"{path}: not a Moviola project (invalid JSON at line {exc.lineno}, "
-            f"column {exc.colno}: {exc.msg})"
-        ) from None
-    except ValueError as exc:  # e.g. a number with more digits than Python converts
-        raise ProjectError(f"{path}: not a Moviola project (invalid JSON: {_one_line(exc)})") from None
     if not isinstance(doc, dict):
         raise ProjectError(f"{path}: not a Moviola project (expected a JSON object)")
     if "schema" not in doc:
@@ -130,6 +122,10 @@ def _check_layout(path: Path, doc: dict[str, Any]) -> None:
     for i, timeline in enumerate(timelines):
         if not isinstance(timeline, dict):
             raise bad(f"timeline {i} is {_kind(timeline)}, expected an OpenTimelineIO object")
+        try:
+            check_schemas(path, timeline)  # what would crash OpenTimelineIO's reader
+        except UntrustedFileError as exc:
+            raise bad(f"timeline {i}: {exc.problem}") from None
     origin = doc.get("autosave_of")
     if origin is not None and not isinstance(origin, str):
         raise bad(f'"autosave_of" is {_kind(origin)}, expected a path or null')
@@ -170,8 +166,7 @@ def _from_v0(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _loads_bounded(text: str) -> Any:
-    check_json_nesting("timeline", text)
-    return json.loads(text)
+    return load_json("timeline", text)
 
 
 #: ``_MIGRATIONS[n]`` turns a version-n document into a version n+1 document.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,11 +10,12 @@ from pathlib import Path
 import opentimelineio as otio
 
 from engine import xmlsafe
-from engine.project.media_refs import find_media
+from engine.timeline.relink import find_media
 from engine.timeline import model, report
 from engine.timeline.errors import InterchangeError
+from engine.timeline.otio_guard import check_schemas
 from engine.timeline.urls import path_to_url, url_to_path
-from engine.untrusted import UntrustedFileError, check_json_nesting
+from engine.untrusted import UntrustedFileError, load_json
 
 
 @dataclass
@@ -90,37 +92,57 @@ def import_timeline(path: str | os.PathLike[str], rate=None,
         root = xmlsafe.parse(data, path)
         kind = root.tag if root.tag in ("xmeml", "fcpxml") else "xml"  # the parsed root decides
     result = ImportResult(path, kind)
-    if kind == "xmeml":
-        from engine.timeline.xmeml_reader import read_xmeml
-        result.timelines, result.unsupported = read_xmeml(root, path)
-    elif kind == "fcpxml":
-        from engine.timeline.fcpxml_reader import read_fcpxml
-        result.timelines, result.unsupported = read_fcpxml(root, path)
-    elif kind == "xml":
+    if kind == "xml":
         raise InterchangeError(path, f"XML with root <{root.tag}> is neither FCP7 XML nor FCPXML")
-    elif kind == "edl":
-        from engine.timeline.edl import read_edl
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")  # old EDLs are 8-bit; latin-1 never fails
-        result.timelines, result.unsupported = read_edl(text, rate, path, name=path.stem)
-    else:
-        result.timelines = [_read_otio(data, path)]
+    try:
+        result.timelines, result.unsupported = _read(kind, root, data, path, rate)
+    except InterchangeError:
+        raise
+    except (ValueError, ArithmeticError) as exc:
+        # A value no timeline can have (a negative rate, a zero length, a year-long
+        # timecode): the readers' checks say what, and the file is refused as a whole.
+        what = {"xmeml": "FCP7 XML", "fcpxml": "FCPXML", "edl": "EDL"}.get(kind, kind)
+        raise InterchangeError(path, f"invalid {what} ({_one_line(exc)})") from None
     # The file's own folder is searched flat (it may be a big home folder), the others deep.
     _relink(result, [(path.parent, False), *((Path(p), True) for p in search_paths)])
     return result
 
 
+def _read(kind: str, root, data: bytes, path: Path, rate) -> tuple[list[otio.schema.Timeline], list[str]]:
+    """The timelines and the unsupported-feature notes of a file of ``kind``."""
+    if kind == "xmeml":
+        from engine.timeline.xmeml_reader import read_xmeml
+        return read_xmeml(root, path)
+    if kind == "fcpxml":
+        from engine.timeline.fcpxml_reader import read_fcpxml
+        return read_fcpxml(root, path)
+    if kind == "edl":
+        from engine.timeline.edl import read_edl
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")  # old EDLs are 8-bit; latin-1 never fails
+        return read_edl(text, rate, path, name=path.stem)
+    return [_read_otio(data, path)], []
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def _read_otio(data: bytes, path: Path) -> otio.schema.Timeline:
     try:
-        # OTIO's reader overflows the C stack on deep nesting: measure before it sees any.
-        check_json_nesting(path, data)
-        text = data.decode("utf-8")
-    except UntrustedFileError as exc:
-        raise InterchangeError(path, f"not a valid .otio file ({exc.problem})") from None
+        # OTIO's reader overflows the C stack on deep nesting and crashes on some
+        # malformed JSON, repeated keys and odd schema tags: it only ever reads what
+        # strict, bounded JSON and the schema check accepted, written out by Python.
+        document = load_json(path, data.decode("utf-8"))
+        check_schemas(path, document)
+        text = json.dumps(document)
     except UnicodeDecodeError:
         raise InterchangeError(path, "not a valid .otio file (not UTF-8 text)") from None
+    except UntrustedFileError as exc:
+        raise InterchangeError(path, f"not a valid .otio file ({exc.problem})") from None
     try:
         obj = otio.adapters.read_from_string(text, "otio_json")
     except Exception as exc:  # OTIO raises several unrelated types for bad JSON

@@ -196,3 +196,53 @@ def test_the_project_file_size_is_bounded(tmp_path, monkeypatch):
     path = _project(tmp_path, settings={"pad": "x" * 2000})
     with pytest.raises(ProjectError, match="over the"):
         Project.load(path)
+
+
+# -- found by benchmarks/fuzz.py: valid JSON that crashed OpenTimelineIO's reader ---------------
+
+EXTERNAL = {"OTIO_SCHEMA": "ExternalReference.1", "target_url": "file:///x.mov"}
+OTIO_CRASHERS = {
+    "repeated_key": '{"a": {}, "a": {"OTIO_SCHEMA": "Clip.2"}}',
+    "clip_1_with_media_references": json.dumps(
+        {"OTIO_SCHEMA": "Clip.1", "media_references": {"DEFAULT_MEDIA": EXTERNAL}}),
+    "schema_version_1e308": json.dumps(
+        {"OTIO_SCHEMA": "Clip.1e308", "media_references": {"DEFAULT_MEDIA": {"OTIO_SCHEMA": "ExternalReference.1"}}}),
+    "time_with_an_object_field": json.dumps(
+        {"OTIO_SCHEMA": "RationalTime.1", "rate": 24, "value": 0, "x": {"OTIO_SCHEMA": "Gap.1"}}),
+    "malformed": '{"a": {}, "a": {"OTIO_SCHEMA": "ExternalReference.1"},',
+}
+
+
+@pytest.mark.parametrize("case", sorted(OTIO_CRASHERS))
+def test_json_that_crashed_opentimelineio_is_refused_cleanly(tmp_path, case):
+    inner = OTIO_CRASHERS[case]
+    otio_file = tmp_path / "cut.otio"
+    otio_file.write_text(_timeline_json(f'{{"x": {inner}}}') if case != "malformed" else inner)
+    project = _project(tmp_path, timelines=["PLACEHOLDER"])
+    if case != "malformed":
+        project.write_text(project.read_text().replace('"PLACEHOLDER"', _timeline_json(f'{{"x": {inner}}}')))
+    result = _run(f"""
+        from engine.project import Project, ProjectError
+        from engine.timeline.errors import InterchangeError
+        from engine.timeline.importers import import_timeline
+        try:
+            import_timeline({str(otio_file)!r})
+        except InterchangeError as exc:
+            print(exc)
+        try:
+            Project.load({str(project)!r})
+        except ProjectError as exc:
+            print(exc)
+    """)
+    assert result.returncode == 0, f"died with {result.returncode}: {result.stderr[-800:]}"
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(str(otio_file)) and lines[1].startswith(str(project))
+
+
+def test_old_schema_versions_still_read(tmp_path):
+    old = {"OTIO_SCHEMA": "Clip.1", "name": "shot", "media_reference": EXTERNAL,
+           "source_range": None, "effects": [], "markers": [], "metadata": {}}
+    path = tmp_path / "old.otio"
+    path.write_text(_timeline_json().replace('"children": []', f'"children": [{json.dumps(old)}]', 1))
+    clip = import_timeline(path).timelines[0].find_clips()[0]
+    assert clip.name == "shot" and clip.media_reference.target_url == "file:///x.mov"

@@ -170,3 +170,41 @@ def test_remuxed_mkv_cut_short_is_warned_about(media, tmp_path):
         handle.truncate(int(whole.stat().st_size * 0.89))
     info = probe(cut)
     assert not info.video.is_vfr and info.warnings and "of 10.0 s" in info.warnings[0]
+
+
+# -- found by benchmarks/fuzz.py -----------------------------------------------------------
+
+def test_video_codec_without_a_decoder_is_described_not_a_crash(media, tmp_path):
+    data = (media / "sources" / "asl_yes.mkv").read_bytes()
+    assert data.count(b"V_MPEG4/ISO/AVC") == 1
+    path = tmp_path / "clip.mkv"
+    path.write_bytes(data.replace(b"V_MPEG4/ISO/AVC", b"V_MPEG4/ISO/XYZ"))  # a codec nobody decodes
+    info = probe(path)  # was: AttributeError: 'VideoStream' object has no attribute 'codec'
+    assert info.video.codec and any("no decoder for video codec" in w for w in info.warnings)
+    with pytest.raises(MediaError, match="no decoder for video codec"):
+        FrameReader(path)
+
+
+class _SeekRefused:
+    """A container whose seek fails the way FFmpeg's does on some damaged files."""
+
+    def __init__(self, container):
+        self._container = container
+
+    def seek(self, *args, **kwargs):
+        raise av.error.PermissionError(1, "Operation not permitted")
+
+    def __getattr__(self, name):
+        return getattr(self._container, name)
+
+
+def test_a_failing_seek_falls_back_to_decoding_from_the_start(media):
+    path = media / "sources" / "asl_yes.mkv"
+    with FrameReader(path, size=(64, 48)) as expected:
+        want = expected.read(10).image
+    with FrameReader(path, size=(64, 48)) as reader:
+        reader.read(60)
+        reader._container = _SeekRefused(reader._container)
+        frame = reader.read(10)  # backwards: a seek. Was: av.error.PermissionError out of read()
+        assert frame.index == 10 and np.array_equal(frame.image, want)
+        assert any(w.startswith("cannot seek") for w in reader.warnings)

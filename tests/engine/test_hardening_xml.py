@@ -156,3 +156,16 @@ def test_xmeml_without_a_sequence_has_nothing_to_import(tmp_path):
         <!DOCTYPE xmeml>
         <xmeml version="4"><bin><name>Footage</name><children/></bin></xmeml>""")
     _one_clean_line(_cli("import", str(path)), path, "nothing to import")
+
+
+def test_impossible_values_in_a_timeline_are_one_clear_line(tmp_path):
+    # Found by benchmarks/fuzz.py: a negative timebase escaped as a bare ValueError.
+    path = _write(tmp_path / "cut.xml", """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <xmeml version="4"><sequence><name>s</name><rate><timebase>-1</timebase><ntsc>TRUE</ntsc></rate>
+        <timecode><rate><timebase>-1</timebase><ntsc>TRUE</ntsc></rate><frame>10</frame></timecode>
+        <media/></sequence></xmeml>""")
+    with pytest.raises(InterchangeError) as caught:
+        import_timeline(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: invalid FCP7 XML") and "\n" not in message
