@@ -68,6 +68,7 @@ class XmemlWriter:
         self._clip_ids = 0
         self._seq_ids = 0
         self._files: dict[tuple, str] = {}  # (url, start, frames, rate) -> file id
+        self._groups: dict[int, tuple] = {}  # id(clip) -> its link group, nested sequences included
 
     # -- document ----------------------------------------------------------------------
 
@@ -109,6 +110,7 @@ class XmemlWriter:
         _sub(audio_format, "samplerate", 48000)
 
         # Ids first, so links can name clipitems on tracks not written yet.
+        self._cluster(video_layouts + audio_layouts)
         plan = self._plan(video_layouts, audio_layouts)
         for index, lay in enumerate(video_layouts, 1):
             self.track(video, lay, "video", index, plan, channel=None)
@@ -160,15 +162,30 @@ class XmemlWriter:
                             groups.setdefault(key, []).append((clip_id, kind, xml_track, clip_index))
         return {"ids": ids, "groups": {k: v for k, v in groups.items() if len(v) > 1}}
 
+    def _cluster(self, layouts) -> None:
+        """Link groups: clips of one file played in sync (same source minus record offset)
+        whose record ranges overlap. A J- or L-cut's sound has its own in/out but stays
+        linked to its picture."""
+        by_sync: dict[tuple, list[model.Placed]] = {}
+        for lay in layouts:
+            for placed in lay.clips:
+                item = placed.item
+                url = getattr(getattr(item, "media_reference", None), "target_url", None)
+                if isinstance(item, otio.schema.Clip) and url:
+                    sync = (url, placed.source - placed.start, model.lookup(item, "link_group"))
+                    by_sync.setdefault(sync, []).append(placed)
+        for sync, members in by_sync.items():
+            members.sort(key=lambda p: p.start)
+            cluster, end = 0, None
+            for placed in members:
+                if end is not None and placed.start >= end:
+                    cluster += 1
+                    end = None
+                end = placed.end if end is None else max(end, placed.end)
+                self._groups[id(placed.item)] = (*sync, cluster)
+
     def _link_key(self, placed: model.Placed):
-        item = placed.item
-        if not isinstance(item, otio.schema.Clip):
-            return None
-        url = getattr(item.media_reference, "target_url", None)
-        if not url:
-            return None
-        group = model.lookup(item, "link_group")
-        return (url, placed.start, placed.duration, placed.source, group)
+        return self._groups.get(id(placed.item))
 
     # -- tracks and items ------------------------------------------------------------------
 

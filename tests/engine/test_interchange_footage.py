@@ -217,3 +217,64 @@ def test_every_sound_stream_reaches_the_timeline_linked(footage, shared, tmp_pat
     otio_file = export_timeline(timeline, tmp_path / "two.otio", "otio").path
     again = otio.adapters.read_from_file(str(otio_file))
     assert [model.lookup(t.find_clips()[0], "stream") for t in again.audio_tracks()] == [None, 2]
+
+
+# -- split edits (J- and L-cuts) ------------------------------------------------------------
+
+def _split_edit_timeline(path: Path) -> otio.schema.Timeline:
+    """V1: A B C, 40 frames each. A1: A's sound runs 10 frames under B (L-cut), C's sound
+    starts 10 frames under B (J-cut), B's sound fills between; every sound in sync."""
+    ref = media_reference(probe(path))
+    timeline = otio.schema.Timeline(name="Split edits")
+    model.set_timeline_facts(timeline, 25, False)
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    audio = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    for name, source, length in (("A", 0, 40), ("B", 10, 40), ("C", 20, 40)):
+        video.append(otio.schema.Clip(name=name, media_reference=ref.clone(),
+                                      source_range=rates.time_range(source, length, 25)))
+    for name, source, length in (("A", 0, 50), ("B", 20, 20), ("C", 10, 50)):
+        audio.append(otio.schema.Clip(name=name, media_reference=ref.clone(),
+                                      source_range=rates.time_range(source, length, 25)))
+    timeline.tracks.extend([video, audio])
+    return timeline
+
+
+def _ranges(track) -> list[tuple[str, int, int, int]]:
+    """(name, record in, record out, source minus record) of each clip, in frames at 25."""
+    result = []
+    for clip in track.find_clips():
+        record = track.range_of_child(clip) if clip.parent() is track else clip.trimmed_range_in_parent()
+        start = round(record.start_time.to_seconds() * 25)
+        end = start + round(record.duration.to_seconds() * 25)
+        result.append((clip.name, start, end, round(clip.source_range.start_time.to_seconds() * 25) - start))
+    return result
+
+
+SPLIT_VIDEO = [("A", 0, 40, 0), ("B", 40, 80, -30), ("C", 80, 120, -60)]
+SPLIT_AUDIO = [("A", 0, 50, 0), ("B", 50, 70, -30), ("C", 70, 120, -60)]
+
+
+@pytest.mark.parametrize("fmt,suffix", [("premiere", ".xml"), ("resolve", ".fcpxml"), ("edl", ".edl"),
+                                        ("otio", ".otio")])
+def test_split_edits_export_in_sync(footage, shared, tmp_path, fmt, suffix):
+    timeline = _split_edit_timeline(footage["m25.mov"])
+    assert (_ranges(timeline.video_tracks()[0]), _ranges(timeline.audio_tracks()[0])) == (SPLIT_VIDEO, SPLIT_AUDIO)
+    path = export_timeline(timeline, tmp_path / f"split{suffix}", fmt).path
+    again = import_timeline(path, rate=25).timelines[0]
+    assert _ranges(again.video_tracks()[0]) == SPLIT_VIDEO
+    assert _ranges(again.audio_tracks()[0]) == SPLIT_AUDIO  # own record ranges, same sync
+    if fmt == "premiere":
+        xml = etree.parse(str(path))
+        pictures = xml.findall(".//video/track/clipitem")
+        for sound in xml.findall(".//audio/track/clipitem"):  # each sound linked to its picture
+            picture = next(p for p in pictures if p.findtext("name") == sound.findtext("name"))
+            assert picture.get("id") in {link.findtext("linkclipref") for link in sound.iterfind("link")}
+        theirs = otio.adapters.read_from_file(str(path), "fcp_xml")
+        assert _ranges(theirs.audio_tracks()[0]) == SPLIT_AUDIO
+    elif fmt == "resolve":
+        tree = _validate_fcpxml(shared, path)
+        assert len(tree.findall(".//spine/asset-clip[@srcEnable='video']")) == 3
+        assert len(tree.findall(".//spine/asset-clip/asset-clip[@lane='-1']")) == 3  # connected sound
+    elif fmt == "edl":
+        theirs = otio.adapters.read_from_file(str(path), "cmx_3600", rate=25)
+        assert _ranges(theirs.audio_tracks()[0]) == SPLIT_AUDIO
