@@ -358,7 +358,7 @@ def main() -> int:
         raise SystemExit(f"fuzz.py: seed files missing ({exc}); set MOVIOLA_SHARED") from None
     kinds = [k for k in args.kinds.split(",") if seeds.get(k)]
     data = {k: [p.read_bytes() for p in seeds[k]] for k in kinds}
-    print(f"seeds: " + ", ".join(f"{len(seeds[k])} {k}" for k in kinds), flush=True)
+    print("seeds: " + ", ".join(f"{len(seeds[k])} {k}" for k in kinds), flush=True)
 
     workers = [Worker(args.memory_mb, scratch / f"worker{i}.log") for i in range(max(1, args.jobs))]
     counts: dict[str, Counter] = defaultdict(Counter)

@@ -14,11 +14,11 @@ import cv2
 import opentimelineio as otio
 
 from engine.analysis import analysis_job
+from engine.atomic import atomic_write_bytes
 from engine.jobs import Job, drive, scaled
 from engine.media import MediaError, MediaInfo
 from engine.media.scan import load_bin_entry
 from engine.project import Project, ProjectError
-from engine.atomic import atomic_write_bytes
 from engine.timeline.breakdown import breakdown
 from engine.timeline.errors import InterchangeError
 from engine.timeline.export import export_timeline

@@ -10,10 +10,10 @@ from pathlib import Path
 import opentimelineio as otio
 
 from engine import xmlsafe
-from engine.timeline.relink import find_media
 from engine.timeline import model, report
 from engine.timeline.errors import InterchangeError
 from engine.timeline.otio_guard import check_schemas
+from engine.timeline.relink import find_media
 from engine.timeline.urls import path_to_url, url_to_path
 from engine.untrusted import UntrustedFileError, load_json
 

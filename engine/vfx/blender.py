@@ -62,7 +62,7 @@ def blender_script(track: CameraTrack, lens_mm: float = 35.0, first_frame: int =
     fps, fps_base = blender_rate(track.frame_rate)
     keys = ",\n".join(
         f"    ({int(first_frame) + i}, {float(e[0]):.8f}, {float(e[1]):.8f}, {float(e[2]):.8f}, {float(lens):.6f})"
-        for i, (e, lens) in enumerate(zip(eulers, lenses)))
+        for i, (e, lens) in enumerate(zip(eulers, lenses, strict=True)))
     rate = Fraction(track.frame_rate)
     return _TEMPLATE.format(
         source=repr(str(track.source)), start=int(track.start), fps=int(fps), fps_base=repr(float(fps_base)),

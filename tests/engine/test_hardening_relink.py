@@ -7,8 +7,8 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from engine.project import Project
 from engine.cache.fingerprint import fingerprint
+from engine.project import Project
 from engine.project.media_refs import find_media, retarget_timelines
 from engine.timeline.importers import import_timeline
 from engine.timeline.urls import path_to_url, url_to_path

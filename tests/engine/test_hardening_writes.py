@@ -22,11 +22,11 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from engine.cli import main
-from engine.cache import AnalysisCache
-from engine.project import Project
 from engine import atomic
 from engine.atomic import atomic_write_bytes, is_temporary, sweep_stale_temporaries
+from engine.cache import AnalysisCache
+from engine.cli import main
+from engine.project import Project
 from engine.timeline.model import make_marker
 from tests.engine.test_project_file import make_timeline
 
