@@ -6,6 +6,12 @@ dissolves between some) so the figure measures the proposer alone, not analysis.
 Prints the best of ``--repeat`` runs per size, how time grows from size to size against
 linear and n log n growth, and the fitted exponent. Target: 1,000 shots under 2 s on
 one core; growth no worse than n log n for a fixed target duration.
+
+Then, from real footage (``--footage``, by default the dev sequences with narration),
+through the pool the CLI and the app build: time to read the analyses and cut facts from
+the cache (the first run analyses and fills it), time to propose, and the share of audio
+edit points inside speech "before" (speech unknown to the proposer, A1 following V1, as
+the JSON round trip left it) and "after" (speech known, dialogue-safe audio edits).
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine.edit import AnalysedShot, propose  # noqa: E402
 
 SIZES = (100, 1_000, 10_000)
+NARRATED = ("seq01_25fps.mp4", "seq02_29p97fps.mp4", "seq04_25fps.mp4", "seq05_29p97fps.mp4")
 TARGET_S = 2.0  # at 1,000 shots
 
 
@@ -58,12 +65,59 @@ def footage(n: int, seed: int = 0) -> list[AnalysedShot]:
     return shots
 
 
+def real_footage(paths: list[str], duration: float, arc: str) -> None:
+    """Proposals from real cached analyses, and audio edits inside speech before and after."""
+    import dataclasses
+
+    from engine.edit.audio_edits import edits_inside_speech, picture_edits_inside_speech
+    from engine.edit.from_analysis import proposal_pool_job
+    from engine.edit.proposals import propose as propose_
+    from engine.jobs import drive
+
+    start = time.perf_counter()
+    drive(proposal_pool_job(paths))  # analyses and facts into the cache (instant when there)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    pool = drive(proposal_pool_job(paths))
+    cached = time.perf_counter() - start
+    print(f"real footage: {len(paths)} files, {len(pool)} shots; pool {first:.2f} s first, "
+          f"{cached:.3f} s from the cache")
+    blind = [dataclasses.replace(s, speech=[]) for s in pool]  # what the JSON round trip left
+    for label, shots in (("before", blind), ("after", pool)):
+        start = time.perf_counter()
+        proposals = propose_(shots, duration, arc)
+        took = time.perf_counter() - start
+        inside = total = 0
+        where = {id(s): n for n, s in enumerate(shots)}
+        for p in proposals:
+            cuts = [dataclasses.replace(c, shot=pool[where[id(c.shot)]]) for c in p.cuts]
+            if label == "before":  # A1 followed V1 cut for cut
+                i, t = picture_edits_inside_speech(cuts)
+            else:
+                i, t = edits_inside_speech(cuts, p.audio, p.rate)
+            inside, total = inside + i, total + t
+        splits = sum(e.kind in ("L-cut", "J-cut") for p in proposals for e in p.audio_edits)
+        print(f"  {label:>6}: propose {took:.3f} s; audio edit points inside speech {inside} of {total} "
+              f"({100 * inside / max(total, 1):.0f}%); split edits {splits}")
+    print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--arc", default="trailer")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--footage", nargs="*", help="analysed clips (default: the narrated dev sequences)")
+    parser.add_argument("--real-duration", type=float, default=20.0, help="proposal length for --footage")
+    parser.add_argument("--skip-synthetic", action="store_true")
     args = parser.parse_args()
+    if args.footage is None:
+        folder = Path(os.environ.get("MOVIOLA_SHARED", "/work/shared")) / "media" / "sequences"
+        args.footage = [str(folder / n) for n in NARRATED if (folder / n).is_file()]
+    if args.footage:
+        real_footage(args.footage, args.real_duration, args.arc)
+    if args.skip_synthetic:
+        return 0
 
     propose(footage(50, 1), 10, args.arc)  # warm imports and caches outside the clock
     times = {}
@@ -82,7 +136,7 @@ def main() -> int:
         print(f"{n:>8,} {best:>9.3f} {cuts:>14} {errors:>10}")
     print()
     print(f"{'growth':>16} {'measured':>9} {'linear':>7} {'n log n':>8}")
-    for a, b in zip(SIZES, SIZES[1:]):
+    for a, b in zip(SIZES, SIZES[1:], strict=False):
         nlogn = (b * math.log(b)) / (a * math.log(a))
         print(f"{a:>7,}->{b:<7,} {times[b] / times[a]:>8.2f}x {b / a:>6.1f}x {nlogn:>7.1f}x")
     exponent = math.log(times[SIZES[-1]] / times[SIZES[0]]) / math.log(SIZES[-1] / SIZES[0])

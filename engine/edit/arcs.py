@@ -33,7 +33,7 @@ class Arc:
 
     def level(self, t) -> np.ndarray:
         """Target level (0..1) at positions ``t``."""
-        ts, levels = zip(*((p[0], p[1]) for p in self.points))
+        ts, levels = zip(*((p[0], p[1]) for p in self.points), strict=True)
         return np.interp(np.asarray(t, float), ts, levels)
 
     def valence(self, t) -> np.ndarray | None:

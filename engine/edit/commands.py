@@ -44,10 +44,8 @@ def register(subparsers) -> None:
 
 def _cmd_propose(args: argparse.Namespace) -> int:
     from engine.edit.arcs import get_arc
-    from engine.edit.from_analysis import analysed_shots
     from engine.edit.inputs import from_shot_list
     from engine.edit.output import proposal_timeline
-    from engine.shots import ShotList
     from engine.edit.pacing import Pacing
     from engine.edit.proposals import propose
     from engine.media import MediaError
@@ -66,17 +64,28 @@ def _cmd_propose(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc))
 
-    pool = []
-    for n, name in enumerate(args.files):
-        try:
-            shot_list, has_audio = _shots_for(name, args.shots[n] if args.shots else None)
-        except (MediaError, OSError, ValueError, KeyError) as exc:
-            return _fail(f"{name}: {exc}")
-        if isinstance(shot_list, ShotList):
+    both = sorted((n, i) for n in must for i in must[n] & excluded.get(n, set()))
+    if both:
+        n, i = both[0]
+        return _fail(f"shot {i + 1} of {Path(args.files[n]).name} is both --must and --exclude: "
+                     "a proposal cannot keep and leave out the same shot")
+    if args.shots:
+        pool = []
+        for n, name in enumerate(args.files):
+            try:
+                shot_list, has_audio = _shots_for(name, args.shots[n])
+            except (MediaError, OSError, ValueError, KeyError) as exc:
+                return _fail(f"{name}: {exc}")
             pool += from_shot_list(name, shot_list, must_use=must.get(n, ()),
                                    excluded=excluded.get(n, ()), has_audio=has_audio)
-        else:  # a full analysis: shots with their emotion
-            pool += analysed_shots(shot_list, must_use=must.get(n, ()), excluded=excluded.get(n, ()))
+    else:  # analysis (cached) and cut facts: the same pool the app proposes from
+        from engine.edit.from_analysis import proposal_pool_job
+        from engine.jobs import drive
+
+        try:
+            pool = drive(proposal_pool_job(args.files, must, excluded))
+        except (MediaError, OSError) as exc:
+            return _fail(str(exc))
     pacing = Pacing(avg_shot_s=args.asl if args.asl else (None if args.music else 2.5))
     try:
         proposals = propose(pool, args.duration, arc, pacing, source_order=args.order == "source",

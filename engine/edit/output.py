@@ -1,6 +1,7 @@
 """A proposal as an OpenTimelineIO timeline: V1 picture, A1 its sound, A2 the music."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import opentimelineio as otio
@@ -26,18 +27,20 @@ def proposal_timeline(proposal: Proposal, name: str | None = None,
     model.set_timeline_facts(timeline, rate, False)
     model.meta(timeline)["proposal"] = {
         "name": proposal.name, "summary": proposal.summary, "arc": proposal.arc.name,
-        "arc_error": round(proposal.arc_error, 5), "target_frames": proposal.target_frames,
-        "costs": {k: round(v, 5) for k, v in proposal.costs.items()},
+        "arc_error": _finite(proposal.arc_error), "target_frames": proposal.target_frames,
+        "costs": {k: _finite(v) for k, v in proposal.costs.items()},
     }
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     audio = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
     references: dict[Path, otio.schema.ExternalReference] = {}
+    origins: dict[Path, int] = {}
     for n, cut in enumerate(proposal.cuts, 1):
         shot = cut.shot
         if shot.path not in references:
             references[shot.path] = _reference(shot.path, shot.rate, probe_media)
         ref = references[shot.path]
         origin = rates.frames(ref.available_range.start_time, shot.rate) if ref.available_range else 0
+        origins[shot.path] = origin
         source = rates.time_range(origin + cut.source_start, cut.source_frames, shot.rate)
         clip = otio.schema.Clip(name=f"{shot.path.name} #{shot.index + 1}", media_reference=ref.clone(),
                                 source_range=source)
@@ -52,10 +55,7 @@ def proposal_timeline(proposal: Proposal, name: str | None = None,
         model.meta(marker)["emotion"] = {"label": shot.label}
         clip.markers.append(marker)
         video.append(clip)
-        if shot.has_audio:
-            audio.append(otio.schema.Clip(name=clip.name, media_reference=ref.clone(), source_range=source))
-        else:
-            audio.append(otio.schema.Gap(source_range=rates.time_range(0, cut.source_frames, shot.rate)))
+    _sound_track(proposal, audio, references, origins)
     timeline.tracks.append(video)
     timeline.tracks.append(audio)
     if proposal.music is not None:
@@ -65,6 +65,45 @@ def proposal_timeline(proposal: Proposal, name: str | None = None,
                                       source_range=rates.time_range(0, proposal.duration_frames, rate)))
         timeline.tracks.append(music)
     return timeline
+
+
+def _finite(value: float) -> float | None:
+    """A number JSON can hold: no proposal file ever says Infinity or NaN."""
+    return round(value, 5) if math.isfinite(value) else None
+
+
+def _sound_track(proposal: Proposal, audio: otio.schema.Track, references, origins) -> None:
+    """A1: each cut's sound where ``proposal.audio`` puts it, gaps between.
+
+    A split edit is an audio clip whose record range differs from its picture's: it
+    starts earlier (J-cut) or ends later (L-cut) than the V1 clip of the same cut, with
+    the same source offset, so sound and picture stay in sync. Its metadata
+    ``moviola.audio`` names the cut, the lead and trail in frames and the crossfades.
+    """
+    rate = proposal.rate
+    at = 0
+    for piece in proposal.audio:
+        cut = proposal.cuts[piece.cut]
+        shot = cut.shot
+        if piece.record_start > at:
+            audio.append(otio.schema.Gap(source_range=rates.time_range(0, piece.record_start - at, rate)))
+        source = rates.time_range(origins[shot.path] + piece.source_start, piece.source_frames, shot.rate)
+        clip = otio.schema.Clip(name=f"{shot.path.name} #{shot.index + 1}",
+                                media_reference=references[shot.path].clone(), source_range=source)
+        lead = cut.record_start - piece.record_start
+        trail = piece.record_start + piece.record_frames - (cut.record_start + cut.record_frames)
+        model.meta(clip)["audio"] = {
+            "cut": piece.cut + 1, "record_start": piece.record_start, "record_frames": piece.record_frames,
+            "picture_record_start": cut.record_start, "picture_record_frames": cut.record_frames,
+            "lead_frames": lead, "trail_frames": trail,
+            "split": "J-cut" if lead > 0 else ("L-cut" if trail > 0 else None),
+            "fade_in_frames": piece.fade_in, "fade_out_frames": piece.fade_out,
+        }
+        audio.append(clip)
+        at = piece.record_start + piece.record_frames
+    total = proposal.duration_frames
+    if total > at:
+        audio.append(otio.schema.Gap(source_range=rates.time_range(0, total - at, rate)))
 
 
 def _reference(path: Path, rate, probe_media: bool, audio_only: bool = False) -> otio.schema.ExternalReference:

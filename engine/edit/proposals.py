@@ -9,6 +9,7 @@ from os import PathLike
 import numpy as np
 
 from engine.edit.arcs import Arc, get_arc
+from engine.edit.audio_edits import AudioEdit, AudioPiece, plan_audio, timecode
 from engine.edit.beats import Music, music_beats
 from engine.edit.inputs import AnalysedShot
 from engine.edit.pacing import Pacing, Slot, beat_grid, free_grid, length_band
@@ -80,6 +81,8 @@ class Proposal:
     music: Music | None = None
     empty_slots: int = 0
     pool: list[AnalysedShot] = field(default_factory=list, repr=False)
+    audio: list[AudioPiece] = field(default_factory=list)
+    audio_edits: list[AudioEdit] = field(default_factory=list)
 
     @property
     def duration_frames(self) -> int:
@@ -91,6 +94,10 @@ class Proposal:
         for n, c in enumerate(self.cuts, 1):
             lines.append(f"  {n:3d}. {c.shot.path.name} {c.source_start}-{c.source_end} "
                          f"[{c.shot.label}] {c.reason}")
+        split = [e for e in self.audio_edits if e.kind != "straight" and e.reason]
+        if split:
+            lines.append("  sound:")
+            lines += [f"    {e.reason}" for e in split]
         return "\n".join(lines)
 
 
@@ -119,6 +126,7 @@ def propose(shots: Sequence[AnalysedShot], duration_s: float, arc: str | Arc | S
         raise ValueError("no shots to propose from")
     if duration_s <= 0:
         raise ValueError("target duration must be positive")
+    _check_constraints(shots, duration_s, source_order)
     arc = get_arc(arc)
     pacing = pacing or Pacing()
     weights = weights or Weights()
@@ -166,6 +174,24 @@ def propose(shots: Sequence[AnalysedShot], duration_s: float, arc: str | Arc | S
     return proposals
 
 
+def _check_constraints(shots: Sequence[AnalysedShot], duration_s: float, source_order: bool) -> None:
+    """Requests no edit can satisfy fail with a sentence naming the conflict."""
+    both = [s for s in shots if s.must_use and s.excluded]
+    if both:
+        s = both[0]
+        raise ValueError(f"shot {s.index + 1} of {s.path.name} is both required and excluded: "
+                         "a proposal cannot keep and leave out the same shot")
+    usable = 0.0
+    for s in shots:
+        u = s.usable()
+        if u and not s.excluded:
+            usable += (u[1] - u[0] + 1) / float(s.rate)
+    # In source order no shot plays twice; in free order repeats may fill, but not nothing.
+    if usable < duration_s if source_order else usable <= 0:
+        raise ValueError(f"a {duration_s:g} s edit cannot be filled: the usable footage "
+                         f"(shots not excluded, transitions left out) lasts only {usable:.1f} s")
+
+
 def _usable_timeline_frames(shots: Sequence[AnalysedShot], rate: Fraction) -> np.ndarray:
     """Usable length of every shot that may be used, in timeline frames."""
     lengths = []
@@ -199,6 +225,7 @@ def _assemble(name, shots, slots: list[Slot], picks, problem: Problem, arc: Arc,
         if music is not None:
             out = f"out on the beat at frame {position + slot.frames}" + (
                 f", {trim.reason_out}" if trim.reason_out.startswith(("cut on action", "holds", "ends")) else "")
+        out = f"{out} at {timecode(position + slot.frames, rate)}"
         reason = (f"in: {trim.reason_in}; out: {out}; serves {section} "
                   f"(target arousal {problem.target_arousal[pick.slot]:.2f}, shot {shot.arousal:.2f})")
         cuts.append(Cut(shot, trim.start, trim.end, position, slot.frames, section,
@@ -220,8 +247,16 @@ def _assemble(name, shots, slots: list[Slot], picks, problem: Problem, arc: Arc,
         "preference": -w.preference * float(np.mean(liked)) if liked else 0.0,
     }
     costs["total"] = sum(costs.values())
-    return Proposal(name, _summary(name, cuts, arc, error, rate, music, skipped), cuts, rate, target,
-                    arc, error, costs, _sections(cuts, arc), music, int(skipped), list(shots))
+    audio, audio_edits = plan_audio(cuts, rate)
+    for e in audio_edits:  # the cut whose out-point the sound moved says so
+        if e.kind in ("L-cut", "J-cut", "pause") and 0 <= e.after < len(cuts) - 1:
+            cuts[e.after].reason += f"; sound: {e.kind}"
+    summary = _summary(name, cuts, arc, error, rate, music, skipped)
+    splits = sum(e.kind in ("L-cut", "J-cut") for e in audio_edits)
+    if splits:
+        summary = summary[:-1] + f"; {splits} split edit(s) keep lines whole."
+    return Proposal(name, summary, cuts, rate, target, arc, error, costs, _sections(cuts, arc), music,
+                    int(skipped), list(shots), audio, audio_edits)
 
 
 def arc_error(cuts: Sequence[Cut], arc: Arc, footage_arousal: np.ndarray) -> float:

@@ -260,8 +260,8 @@ def _jump(a: _Arrays, p: Problem, last: int, i: int) -> float:
         return 0.0
     if last == i:
         return 1.0  # the same shot again, straight after itself
-    if a.hist is None:
-        return 0.0
+    if a.hist is None or p.shots[last].path != p.shots[i].path:
+        return 0.0  # a jump cut is two set-ups of one source that look alike
     similarity = float(a.hist[last] @ a.hist[i])
     # Different set-ups of one scene share a palette (cosine 0.8-0.9); only near
     # duplicates of the frame read as a jump.

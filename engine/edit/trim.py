@@ -18,6 +18,9 @@ _WHOLE_LINE = 0.15
 _CLEAR_OF_EDGES = 0.10
 _PEAK_SLACK = 1  # frames: a peak is a burst, a frame either side still cuts on it
 _MAX_POINTS = 16  # peaks or lines tried per shot: beyond that the shot is all action anyway
+# A picture cut inside a line is allowed only when no range avoids one: its sound is then
+# moved to a pause by a split edit (engine.edit.audio_edits), which is worth less.
+_SPLIT_PENALTY = 0.2
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,9 @@ def cuts_inside_speech(shot: AnalysedShot, start: int, end: int) -> bool:
 def best_trim(shot: AnalysedShot, length: int) -> Trim | None:
     """The best ``length``-frame range of ``shot``, or None if none is allowed.
 
-    A range must avoid transition frames and never cut inside speech.
+    A range must avoid transition frames. Ranges whose picture cuts fall in pauses come
+    first; when every range of this length cuts inside a line (continuous dialogue or
+    narration), the best of those is returned, marked for a split edit.
     """
     usable = shot.usable()
     if usable is None or length < 1 or usable[1] - usable[0] + 1 < length:
@@ -58,16 +63,21 @@ def best_trim(shot: AnalysedShot, length: int) -> Trim | None:
         starts.update((p - length + 1, p - length + 2, p, p + 1))
     for a, b in shot.speech[:_MAX_POINTS]:
         starts.update((a, b - length + 1, b + 1, a - length))
-    best = None
+    best = split = None
     for s in starts:
         if s < first or s > last_start:
             continue
         e = s + length - 1
-        if cuts_inside_speech(shot, s, e):
-            continue
         trim = _score(shot, s, e, usable, peaks)
+        if cuts_inside_speech(shot, s, e):
+            if split is None or trim.score > split.score or (trim.score == split.score and trim.start < split.start):
+                split = trim
+            continue
         if best is None or trim.score > best.score or (trim.score == best.score and trim.start < best.start):
             best = trim
+    if best is None and split is not None:
+        best = Trim(split.start, split.end, max(0.0, split.score - _SPLIT_PENALTY),
+                    split.reason_in, f"{split.reason_out} (picture cuts inside a line)")
     return best
 
 

@@ -1,0 +1,295 @@
+"""Per-shot facts the proposer cuts by: speech, action, faces and look.
+
+``facts_job`` measures, for every shot of one file:
+
+* **speech**: frame ranges from Silero VAD (weights from the installed ``silero-vad``
+  wheel, never downloaded), so no audio edit falls inside a word;
+* **motion peaks**: frames of action, peaks of the per-frame motion that
+  ``engine.affect.features`` already measured (read from its cache entry; measured
+  here with the same ``FlowMeter`` only when that entry is missing);
+* **faces**: frames where the face detector of ``engine.affect.faces`` found a face,
+  sampled twice a second, and the largest face's height over the frame's;
+* **look**: an HSV colour histogram, for jump-cut checks.
+
+The result is cached per file under its own analyser name and version, so proposals,
+Keep and Reject read it instead of decoding anything.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+
+from engine.cache.codec import register_dataclass
+from engine.jobs import Job
+
+ANALYSER = "edit.facts"
+#: Bump whenever a fact for the same shot would change.
+VERSION = "2"
+VAD_RATE = 16000
+FACE_EVERY_S = 0.5
+LOOK_SAMPLES = 3
+HIST_BINS = (8, 4, 4)  # hue, saturation, value
+PEAK_SPACING_S = 0.25
+DECODE_WIDTH = 320
+
+FrameRange = tuple[int, int]
+_DEFAULT_CACHE = object()
+
+
+@register_dataclass(name="edit.ShotFacts")
+@dataclass
+class ShotFacts:
+    """What the proposer needs of one shot beyond its emotion (source frames, inclusive)."""
+
+    start_frame: int
+    end_frame: int
+    speech: list = field(default_factory=list)  # [[first, last], ...] lines touching the shot, unclipped
+    motion_peaks: list = field(default_factory=list)
+    face_frames: list = field(default_factory=list)
+    face_count: int = 0
+    face_scale: float = 0.0
+    histogram: np.ndarray | None = None
+
+
+@register_dataclass(name="edit.FileFacts")
+@dataclass
+class FileFacts:
+    """Facts of every shot of one file, with the file's length and whether speech was looked for."""
+
+    frame_count: int
+    fps: str
+    speech_checked: bool
+    shots: list = field(default_factory=list)  # ShotFacts, in shot order
+
+    def for_shot(self, start: int, end: int) -> ShotFacts | None:
+        for s in self.shots:
+            if s.start_frame == start and s.end_frame == end:
+                return s
+        return None
+
+
+def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE) -> Job[FileFacts]:
+    """Speech, motion peaks, faces and look of every shot of ``path``; yields (fraction, message).
+
+    Args:
+        path: The video file.
+        shots: Its ``engine.shots.ShotList``.
+        info: Its ``MediaInfo`` (probed when None).
+        cache: An ``AnalysisCache``; the user's by default, None for none.
+    """
+    from engine.cache.fingerprint import fingerprint
+
+    path = Path(path)
+    if cache is _DEFAULT_CACHE:
+        from engine.cache.store import AnalysisCache
+
+        cache = AnalysisCache()
+    key = fingerprint(path) if cache is not None else None
+    wanted = [(int(s[0]), int(s[1])) for s in shots.shots]
+    if cache is not None:
+        hit = cache.get(key, ANALYSER, VERSION)
+        if isinstance(hit, FileFacts) and all(hit.for_shot(a, b) is not None for a, b in wanted):
+            yield 1.0, f"{path.name}: cut facts from the cache"
+            return FileFacts(hit.frame_count, hit.fps, hit.speech_checked,
+                             [hit.for_shot(a, b) for a, b in wanted])
+    if info is None:
+        from engine.media import probe
+
+        info = probe(path)
+    fps = Fraction(shots.fps) if shots.fps else Fraction(24)
+    n = int(shots.frame_count)
+
+    yield 0.0, f"{path.name}: speech"
+    speech, checked = [], False
+    if info.audio:
+        speech, checked = speech_ranges(path, fps, n), True
+
+    motion = _cached_motion(path, n, cache, key)
+    yield 0.3, f"{path.name}: faces, looks" + ("" if motion is not None else " and motion")
+    pictures = yield from _picture_pass(path, shots, info, fps, n, need_motion=motion is None)
+    if motion is None:
+        motion = pictures["motion"]
+
+    result = []
+    for i, (a, b) in enumerate(wanted):
+        last = min(b, n - 1)
+        faces = pictures["faces"][i]
+        with_face = sorted(f for f, found in faces.items() if found)
+        largest = max((h for h in faces.values() if h), default=0.0)
+        result.append(ShotFacts(
+            a, b,
+            # Whole lines, not clipped to the shot: a shot's edge inside a line is no pause.
+            speech=[[s, e] for s, e in speech if s <= b and e >= a],
+            motion_peaks=peak_frames(motion, a, last, float(fps)),
+            face_frames=with_face,
+            face_count=pictures["counts"][i],
+            face_scale=float(largest),
+            histogram=pictures["looks"][i],
+        ))
+    facts = FileFacts(n, str(fps), checked, result)
+    if cache is not None:
+        cache.put(key, ANALYSER, VERSION, facts)
+    yield 1.0, f"{path.name}: cut facts of {len(result)} shots"
+    return facts
+
+
+# -- speech --------------------------------------------------------------------------
+
+
+_vad_model = None
+
+
+def _vad():
+    """Silero VAD's TorchScript model from the installed wheel's files (no download)."""
+    global _vad_model
+    if _vad_model is None:
+        from silero_vad import load_silero_vad
+
+        _vad_model = load_silero_vad(onnx=False)
+    return _vad_model
+
+
+def speech_ranges(path: str | PathLike[str], fps: Fraction, frame_count: int) -> list[FrameRange]:
+    """Frame ranges (inclusive) of ``path`` in which someone speaks.
+
+    Silero's own 30 ms padding keeps word onsets and tails inside the ranges; a range
+    covers every frame whose picture overlaps the speech.
+    """
+    import torch
+    from silero_vad import get_speech_timestamps
+
+    from engine.media import MediaError, iter_audio
+
+    try:
+        chunks = [c[0] for c in iter_audio(path, VAD_RATE, 1, chunk_seconds=30.0)]
+    except MediaError as exc:
+        if exc.problem == "no audio stream":
+            return []
+        raise
+    if not chunks:
+        return []
+    audio = torch.from_numpy(np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # 512-sample windows: more threads only wait on each other
+    try:
+        stamps = get_speech_timestamps(audio, _vad(), sampling_rate=VAD_RATE)
+    finally:
+        torch.set_num_threads(threads)
+    rate = float(fps)
+    ranges = []
+    for s in stamps:
+        first = int(math.floor(s["start"] / VAD_RATE * rate))
+        last = min(frame_count - 1, int(math.ceil(s["end"] / VAD_RATE * rate)) - 1)
+        if last >= first:
+            if ranges and first <= ranges[-1][1] + 1:
+                ranges[-1] = (ranges[-1][0], max(ranges[-1][1], last))
+            else:
+                ranges.append((first, last))
+    return ranges
+
+
+# -- motion --------------------------------------------------------------------------
+
+
+def _cached_motion(path: Path, n: int, cache, key) -> np.ndarray | None:
+    """The per-frame motion track ``engine.affect.features`` stored for this file, if any."""
+    if cache is None:
+        return None
+    from engine.affect import features
+
+    stored = cache.get(key, features.ANALYSER, features.VERSION)
+    try:
+        track = np.asarray(stored["tracks"]["motion"], float)
+    except (TypeError, KeyError):
+        return None
+    return track if len(track) == n else None
+
+
+def peak_frames(motion: np.ndarray, first: int, last: int, fps: float) -> list[int]:
+    """Frames of action in ``first..last``: the peaks ``engine.affect.motion.motion_peaks``
+    counts (same prominence and spacing), as frame numbers."""
+    from scipy.signal import find_peaks
+
+    m = np.asarray(motion[first:last + 1], float)
+    where = np.flatnonzero(np.isfinite(m))  # NaN at a shot's first frame: no flow across a cut
+    if len(where) < 3:
+        return []
+    values = m[where]
+    prominence = 1.5 * float(np.median(values)) + 0.02
+    peaks, _ = find_peaks(values, prominence=prominence, distance=max(1, int(round(PEAK_SPACING_S * fps))))
+    return [int(first + where[p]) for p in peaks]
+
+
+# -- faces and looks -----------------------------------------------------------------
+
+
+def _evenly(first: int, last: int, count: int) -> list[int]:
+    length = last - first + 1
+    return sorted({first + int((k + 0.5) * length / count) for k in range(min(count, length))})
+
+
+def look_vector(bgr: np.ndarray) -> np.ndarray:
+    """Normalised HSV histogram of one frame (``HIST_BINS`` bins)."""
+    import cv2
+
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    hist = cv2.calcHist([hsv], [0, 1, 2], None, list(HIST_BINS), [0, 180, 0, 256, 0, 256]).ravel()
+    return (hist / max(float(hist.sum()), 1.0)).astype(np.float32)
+
+
+def _picture_pass(path: Path, shots, info, fps: Fraction, n: int, need_motion: bool) -> Job[dict]:
+    """One decode: faces every ``FACE_EVERY_S``, looks on a few frames, flow if asked."""
+    import cv2
+
+    from engine.affect.faces import DOWNSCALED_MIN_NEIGHBORS, MIN_SIZE, FaceDetector
+    from engine.affect.features import analysis_size
+    from engine.affect.motion import FLOW_WIDTH, FlowMeter
+    from engine.media import FrameReader
+
+    size = analysis_size(info.video.width, info.video.height)
+    detector = FaceDetector(min_size=max(20, round(MIN_SIZE * size[0] / 640)),
+                            min_neighbors=DOWNSCALED_MIN_NEIGHBORS)
+    face_at: dict[int, int] = {}
+    look_at: dict[int, int] = {}
+    starts = set()
+    for i, shot in enumerate(shots.shots):
+        a, b = int(shot[0]), min(int(shot[1]), n - 1)
+        starts.add(a)
+        count = max(2, math.ceil((b - a + 1) / float(fps) / FACE_EVERY_S))
+        for f in _evenly(a, b, count):
+            face_at[f] = i
+        for f in _evenly(a, b, LOOK_SAMPLES):
+            look_at[f] = i
+    faces: list[dict[int, float]] = [{} for _ in shots.shots]
+    counts = [0] * len(shots.shots)
+    looks: list[list[np.ndarray]] = [[] for _ in shots.shots]
+    motion = np.full(n, np.nan)
+    meter = FlowMeter()
+    flow_size = (FLOW_WIDTH, max(2, round(size[1] * FLOW_WIDTH / size[0])))
+    wanted = set(face_at) | set(look_at)
+    last_needed = n if need_motion else (max(wanted) + 1 if wanted else 0)
+    with FrameReader(path, size=size, pix_fmt="bgr24") as reader:
+        for frame in reader.frames(0, last_needed):
+            i = frame.index
+            img = frame.image
+            if need_motion:
+                gray = cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), flow_size, interpolation=cv2.INTER_AREA)
+                motion[i] = meter.push(gray, i in starts)[0]
+            if i in face_at:
+                found = detector.detect(img)
+                s = face_at[i]
+                faces[s][i] = (found[0].h / img.shape[0]) if found else 0.0
+                counts[s] = max(counts[s], len(found))
+            if i in look_at:
+                looks[look_at[i]].append(look_vector(img))
+            if i % 64 == 0:
+                yield 0.3 + 0.7 * i / max(last_needed, 1), f"{path.name}: frame {i} of {last_needed}"
+    # Motion in frame widths per second, as engine.affect.features stores it.
+    motion *= float(fps) / flow_size[0]
+    return {"faces": faces, "counts": counts, "motion": motion,
+            "looks": [np.mean(v, axis=0).astype(np.float32) if v else None for v in looks]}
