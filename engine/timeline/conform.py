@@ -68,7 +68,7 @@ def _vfr_times(path: str) -> tuple[list[Fraction], Fraction, Fraction] | None:
     if index is None or len(index) < 2:
         return None
     ticks = [int(t) for t in index.pts]
-    deltas = sorted(b - a for a, b in zip(ticks, ticks[1:]))
+    deltas = sorted(b - a for a, b in zip(ticks, ticks[1:], strict=False))
     typical = deltas[len(deltas) // 2]
     times = [Fraction(t - ticks[0]) * base for t in ticks]
     last = index.last_duration or typical

@@ -172,6 +172,7 @@ def read_edl(text: str, rate=None, source=None, name: str | None = None) -> tupl
         unsupported.add("EDLs do not state their frame rate: 24 fps assumed (pass a rate)")
     rate = rates.exact_rate(rate)
     drop = False
+    src_drop = None  # an FCM line between events switches the next events' source timecode
     title = name or ""
     events = []  # (num, reel, channel, kind, length, src_in, rec_in, rec_out, comments)
     current = None
@@ -183,13 +184,19 @@ def read_edl(text: str, rate=None, source=None, name: str | None = None) -> tupl
             title = line[6:].strip() or title
             continue
         if line.upper().startswith("FCM:"):
-            drop = "NON" not in line.upper() and "DROP" in line.upper()
+            mode = "NON" not in line.upper() and "DROP" in line.upper()
+            if events:
+                src_drop = mode
+            else:
+                drop = mode
             continue
         match = _EVENT.match(line)
         if match:
             try:
                 fields = {k: match[k] for k in ("src_in", "src_out", "rec_in", "rec_out")}
-                frames = {k: rates.from_timecode(v, rate, drop if ";" not in v else True) for k, v in fields.items()}
+                modes = {"src_in": src_drop, "src_out": src_drop}
+                frames = {k: rates.from_timecode(v, rate, True if ";" in v else (
+                    drop if modes.get(k) is None else modes[k])) for k, v in fields.items()}
             except ValueError as exc:
                 unsupported.add(f"line {number}: {exc}")
                 continue
@@ -207,8 +214,39 @@ def read_edl(text: str, rate=None, source=None, name: str | None = None) -> tupl
             unsupported.add(f"line {number} not understood")
     if not events:
         raise InterchangeError(source, "no EDL events found")
+    _past_midnight(events, rate, drop, unsupported)
     timeline = _build(events, rate, drop, title, unsupported)
     return [timeline], unsupported.lines()
+
+
+def _past_midnight(events, rate, drop, unsupported) -> None:
+    """Timecode wraps at 24 h: an out-point before its in-point, or a record time half a
+    day before the previous event's, is on the next day (a source starting at 23:30:00;00)."""
+    day = rates.from_timecode(f"23:59:59{';' if drop else ':'}00", rate, drop) + round(rates.exact_rate(rate))
+    half = day // 2
+    previous = None
+    for event in events:
+        if event["src_out"] < event["src_in"]:
+            event["src_out"] += day
+            unsupported.add("source timecode past midnight read as the next day", f"event {event['num']}")
+        if previous is not None and event["rec_in"] < previous - half:
+            event["rec_in"] += day
+            event["rec_out"] += day
+        if event["rec_out"] < event["rec_in"]:
+            event["rec_out"] += day
+        previous = event["rec_in"]
+    by_reel: dict[str, list] = {}
+    for event in events:
+        by_reel.setdefault(event["reel"], []).append(event)
+    for reel, same in by_reel.items():  # one source whose timecode runs through midnight
+        latest = max(e["src_in"] for e in same)
+        if reel.upper() in ("BL", "BLACK") or latest - min(e["src_in"] for e in same) <= half:
+            continue
+        for event in same:
+            if event["src_in"] < latest - half:
+                event["src_in"] += day
+                event["src_out"] += day
+                unsupported.add("source timecode past midnight read as the next day", f"event {event['num']}")
 
 
 def _channels(channel: str) -> list[tuple[str, int]]:

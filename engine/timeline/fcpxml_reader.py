@@ -109,6 +109,13 @@ class FcpxmlReader:
             if element.tag == "transition":
                 start = round((offset - origin) / frame)
                 transitions.append((start, start + round(parse_time(element.get("duration")) / frame)))
+                # Markers on a transition count from the sequence's first timecode, as on
+                # the gap it overlaps: keep them as timeline markers at their record time.
+                for marker in self._markers(element, origin, None):
+                    at = start + rates.frames(marker.marked_range.start_time, self.rate) - round(origin / frame)
+                    marker.marked_range = otio.opentime.TimeRange(rates.rational(at, self.rate),
+                                                                  marker.marked_range.duration)
+                    stack_markers.append(marker)
                 continue
             if element.tag not in _CLIPS:
                 self.unsupported.add(f"<{element.tag}> in the storyline not imported")
@@ -157,6 +164,7 @@ class FcpxmlReader:
                     continue
                 if kind == item_kinds[0]:
                     self._attach_markers(item, element, local)
+                    self._time_map(element, item, name, record)
                 items.append((kind, item))
         for kind, item in items:
             if lane == 0:
@@ -181,6 +189,19 @@ class FcpxmlReader:
                     self._storyline(child, child_record, child_lane, placed, stack_markers)
                 else:
                     self.element(child, child_record, lane, placed, stack_markers, child_lane or lane)
+
+    def _time_map(self, element, item, name: str, record: int) -> None:
+        """A speed change: a linear ``timeMap`` becomes OTIO's LinearTimeWarp; any other
+        (ramps, holds) is reported and the clip plays at 100%."""
+        time_map = element.find("timeMap")
+        if time_map is None:
+            return
+        points = [(parse_time(p.get("time")), parse_time(p.get("value"))) for p in time_map.iter("timept")]
+        slopes = {(v2 - v1) / (t2 - t1) for (t1, v1), (t2, v2) in zip(points, points[1:], strict=False) if t2 != t1}
+        if len(slopes) == 1 and hasattr(item, "effects"):
+            item.effects.append(otio.schema.LinearTimeWarp(name="timeMap", time_scalar=float(slopes.pop())))
+        else:
+            self.unsupported.add("speed ramp (timeMap) imported at 100%", f"clip {name!r} at frame {record}")
 
     def _storyline(self, spine, record: int, lane: int, placed, stack_markers) -> None:
         frame = 1 / self.rate
@@ -247,8 +268,8 @@ class FcpxmlReader:
             stack.source_range = source
             return stack
         if tag in ("sync-clip", "mc-clip"):
-            self.unsupported.add(f"{'multicam' if tag == 'mc-clip' else 'synchronized'} clip {name!r} "
-                                 "imported as an offline placeholder")
+            self.unsupported.add(f"{'multicam' if tag == 'mc-clip' else 'synchronized'} clip "
+                                 "imported as an offline placeholder", repr(name))
             return otio.schema.Clip(name=name, media_reference=otio.schema.MissingReference(name=name),
                                     source_range=source)
         ref_id = element.get("ref")
@@ -330,6 +351,7 @@ class FcpxmlReader:
                     for start, end in transitions:
                         cuts[start] = (start, end)
                 cursor = 0
+                used: set[tuple[int, int]] = set()
                 for entry in items:
                     start, duration, item = entry.start, entry.duration, entry.item
                     placed_at = fit_after(track, item, start, duration, cursor, rate,
@@ -340,13 +362,34 @@ class FcpxmlReader:
                     start, duration = placed_at
                     transition = next(((s, e) for s, e in cuts.values() if s < start <= e), None)
                     if transition is not None and len(track) and start == cursor:
-                        track.append(otio.schema.Transition(
-                            name="Cross Dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-                            in_offset=rates.rational(start - transition[0], rate),
-                            out_offset=rates.rational(transition[1] - start, rate)))
+                        used.add(transition)
+                        track.append(self._dissolve(start - transition[0], transition[1] - start, rate))
+                    else:
+                        # A fade in from black (head of the spine, or after a gap) starts on the clip.
+                        fade_in = next((t for t in cuts.values() if t[0] == start and t not in used), None)
+                        if fade_in is not None and (not len(track) or isinstance(track[-1], otio.schema.Gap)):
+                            used.add(fade_in)
+                            track.append(self._dissolve(0, fade_in[1] - start, rate))
                     track.append(item)
                     cursor = start + duration
+                    fade_out = next((t for t in cuts.values() if t[1] == cursor and t[0] < cursor
+                                     and t not in used and not any(o.start == cursor for o in items)), None)
+                    if fade_out is not None:  # to black: the tail of the spine, or before a gap
+                        used.add(fade_out)
+                        track.append(self._dissolve(cursor - fade_out[0], 0, rate))
+                if len(track) and all(isinstance(i, otio.schema.Gap) for i in track):
+                    continue  # the spine's gaps of an audio-only project: no picture track
+                for start, end in cuts.values():
+                    if (start, end) not in used:
+                        self.unsupported.add("transition with no clip to attach to not imported",
+                                             f"{prefix}{index} at frame {start}")
                 stack.append(track)
+
+    @staticmethod
+    def _dissolve(before: int, after: int, rate) -> otio.schema.Transition:
+        return otio.schema.Transition(
+            name="Cross Dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+            in_offset=rates.rational(before, rate), out_offset=rates.rational(after, rate))
 
 
 def read_fcpxml(root: etree._Element, source=None) -> tuple[list[otio.schema.Timeline], list[str]]:

@@ -138,6 +138,10 @@ class FcpxmlWriter:
                                     tcStart=self.t(tc_start), tcFormat="NDF", audioLayout="stereo",
                                     audioRate="48k")
         spine = etree.SubElement(sequence, "spine")
+        audio_only = not video and bool(audio)
+        if audio_only:
+            # An audio-only project: its first sound track is the primary storyline.
+            video, audio = [audio[0]], audio[1:]
         primary = video[0].items[:] if video else []
         linked = self._linked_audio(video[0] if video else None, audio)
         # Pad the spine with a gap so that every connected clip has something to hang on.
@@ -160,12 +164,22 @@ class FcpxmlWriter:
         transitions = {t.cut: t for t in (video[0].transitions if video else [])}
         for index, placed in enumerate(primary):
             transition = transitions.pop(placed.start, None)
-            if transition is not None and index > 0:
+            if transition is not None:  # index 0: a fade in at the head of the spine
                 etree.SubElement(spine, "transition", name=transition.item.name or "Cross Dissolve",
                                  offset=self.t(tc_start + transition.start),
                                  duration=self.t(transition.before + transition.after))
             self.item(spine, placed, (tc_start + placed.start) * self.frame, None, anchored.get(index, []),
-                      markers.get(index, []), with_audio=id(placed.item) in linked.values())
+                      markers.get(index, []), with_audio=audio_only or id(placed.item) in linked.values())
+        for cut, transition in sorted(transitions.items()):  # a fade out at the tail
+            if primary and cut == primary[-1].end:
+                etree.SubElement(spine, "transition", name=transition.item.name or "Cross Dissolve",
+                                 offset=self.t(tc_start + transition.start),
+                                 duration=self.t(transition.before + transition.after))
+            else:
+                self.skipped.append(f"transition at frame {cut} with no spine clip to attach to")
+        for placed in primary:
+            if any(isinstance(e, otio.schema.LinearTimeWarp) for e in getattr(placed.item, "effects", ())):
+                self.skipped.append(f"speed change on clip {placed.item.name!r} written at 100%")
         return sequence
 
     def _connected_lanes(self, video, audio):
@@ -240,7 +254,7 @@ class FcpxmlWriter:
                                        start=fcpxml_time(origin), duration=self.t(duration))
             if lane is not None and lane < 0:
                 element.set("srcEnable", "audio")
-            elif not with_audio and facts.has_audio:
+            elif not with_audio and facts.has_audio and facts.has_video:
                 element.set("srcEnable", "video")
             element.set("tcFormat", "DF" if facts.drop_frame else "NDF")
         if not item.enabled:

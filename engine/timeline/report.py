@@ -14,12 +14,24 @@ class Unsupported:
     """Collects "could not read" lines, merging repeats into one line with a count."""
 
     counts: Counter = field(default_factory=Counter)
+    places: dict[str, list[str]] = field(default_factory=dict)
 
-    def add(self, what: str) -> None:
+    def add(self, what: str, place: str | None = None) -> None:
+        """One element not kept; ``place`` says where (a timecode, a track, a clip name)."""
         self.counts[what] += 1
+        if place:
+            self.places.setdefault(what, []).append(place)
 
     def lines(self) -> list[str]:
-        return [what if n == 1 else f"{what} (x{n})" for what, n in self.counts.items()]
+        result = []
+        for what, n in self.counts.items():
+            places = self.places.get(what, [])
+            shown = ", ".join(places[:10]) + (", ..." if len(places) > 10 else "")
+            if n == 1:
+                result.append(f"{what} ({shown})" if shown else what)
+            else:
+                result.append(f"{what} (x{n}: {shown})" if shown else f"{what} (x{n})")
+        return result
 
 
 def count_markers(timeline: otio.schema.Timeline) -> int:

@@ -182,6 +182,11 @@ class XmemlReader:
         for child, start, end, extra in sorted(placed, key=order):
             if child.tag == "transitionitem":
                 cut = extra
+                if cut > cursor:
+                    # A fade-in after a gap belongs at its own cut, not at the tail of the
+                    # clip before the gap (nor at frame 0): the gap comes first.
+                    track.append(otio.schema.Gap(source_range=rates.time_range(0, cut - cursor, rate)))
+                    cursor = cut
                 track.append(self.transition(child, start, end, cut, rate, kind))
                 continue
             if start < cursor:

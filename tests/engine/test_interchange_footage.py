@@ -159,7 +159,7 @@ def test_mixed_rate_clips_stay_on_their_media_grid(footage, shared, tmp_path):
     assets = {a.get("id"): a for a in tree.iterfind(".//asset")}
     spine = tree.findall(".//spine/asset-clip")
     assert len(spine) == 3
-    for element, (path, first, _count) in zip(spine, clips):
+    for element, (_path, first, _count) in zip(spine, clips, strict=True):
         asset = assets[element.get("ref")]
         media_frame = formats[asset.get("format")]
         start, duration = _time(element.get("start")), _time(element.get("duration"))

@@ -28,12 +28,12 @@ EXPECTED = {
     "otio-fcpx-xml-adapter__fcpx_example.fcpxml": ("30", [(3, 1, 38, 1, 8)] * 2, "secondary storyline"),
     "otio-fcpx-xml-adapter__fcpx_project.fcpxml": ("30", [(3, 1, 38, 1, 8)], "secondary storyline"),
     "otio-fcpx-xml-adapter__fcpx_clips.fcpxml": (None, [], "no project"),
-    "DAWFileKit__23.98.fcpxml": ("24000/1001", [(2, 1, 17, 0, 12)], "audition"),
+    "DAWFileKit__23.98.fcpxml": ("24000/1001", [(2, 1, 17, 1, 12)], "audition"),  # fade in at the spine head
     "DAWFileKit__25i.fcpxml": ("25", [(2, 1, 20, 0, 24)], None),
     "DAWFileKit__29.97d.fcpxml": ("30000/1001", [(2, 1, 20, 0, 26)], None),
     "DAWFileKit__BasicMarkers.fcpxml": ("30000/1001", [(1, 0, 1, 0, 4)], None),
     "DAWFileKit__CompoundClips.fcpxml": ("25", [(1, 0, 3, 0, 6)], None),
-    "DAWFileKit__TransitionMarkers1.fcpxml": ("24", [(1, 0, 3, 2, 3)], None),
+    "DAWFileKit__TransitionMarkers1.fcpxml": ("24", [(1, 0, 3, 4, 11)], None),  # head/tail fades, 8 transition markers
     "otio-cmx3600-adapter__premiere_example.edl": ("24", [(1, 0, 2, 0, 0)], None),
     "otio-cmx3600-adapter__avid_example.edl": ("24", [(1, 0, 2, 0, 0)], None),
     "otio-cmx3600-adapter__dissolve_test.edl": ("24", [(1, 0, 3, 1, 0)], None),
