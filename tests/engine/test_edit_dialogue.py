@@ -160,3 +160,48 @@ def test_cli_propose_dialogue_and_bad_requests(dialogue, cli, monkeypatch, tmp_p
     assert "both --must and --exclude" in capsys.readouterr().err
     assert cli(["propose", str(clip), "--duration", "600", "-o", str(out)]) == 1
     assert "cannot be filled" in capsys.readouterr().err
+
+
+def _split_proposal(clip: Path):
+    """Three cuts of the real clip whose picture cuts fall inside lines: an L-cut then a J-cut."""
+    from engine.edit.arcs import get_arc
+    from engine.edit.audio_edits import plan_audio
+    from engine.edit.inputs import AnalysedShot
+    from engine.edit.proposals import Cut, Proposal
+
+    rate = Fraction(24)
+    a = AnalysedShot(clip, rate, 0, 100, index=0, speech=[(45, 62)], extra={"frame_count": 240})
+    b = AnalysedShot(clip, rate, 120, 199, index=1, speech=[(130, 141)], extra={"frame_count": 240})
+    c = AnalysedShot(clip, rate, 200, 239, index=2, speech=[(195, 215)], extra={"frame_count": 240})
+    cuts = [Cut(a, 10, 59, 0, 50, "start", 0.5, "test"), Cut(b, 140, 199, 50, 60, "middle", 0.5, "test"),
+            Cut(c, 200, 239, 110, 40, "end", 0.5, "test")]
+    audio, edits = plan_audio(cuts, rate)
+    return Proposal("split", "split edits", cuts, rate, 150, get_arc("rising"), 0.0, {"total": 0.0}, [],
+                    audio=audio, audio_edits=edits), edits
+
+
+@pytest.mark.parametrize("fmt,suffix", [("otio", ".otio"), ("premiere", ".xml"), ("resolve", ".fcpxml"),
+                                        ("edl", ".edl")])
+def test_split_edits_survive_export_in_sync(dialogue, tmp_path, fmt, suffix):
+    from engine.edit.output import proposal_timeline
+    from engine.timeline.api import export_timeline
+    from engine.timeline.importers import import_timeline
+
+    clip = dialogue[0]
+    proposal, edits = _split_proposal(clip)
+    assert [e.kind for e in edits[1:-1]] == ["L-cut", "J-cut"]
+    out = tmp_path / f"split{suffix}"
+    export_timeline(proposal_timeline(proposal), out, fmt)
+    timeline = import_timeline(out, search_paths=[clip.parent]).timelines[0]
+
+    def spans(track):
+        return [(round(c.range_in_parent().start_time.to_seconds() * 24),
+                 round(c.range_in_parent().duration.to_seconds() * 24),
+                 round(c.source_range.start_time.to_seconds() * 24)) for c in track.find_clips()]
+
+    video, audio = spans(timeline.video_tracks()[0]), spans(timeline.audio_tracks()[0])
+    assert [(r, n) for r, n, _ in video] == [(0, 50), (50, 60), (110, 40)]
+    # The sound of cut 1 trails its picture by 3 frames, cut 3's leads its picture by 5.
+    assert [(r, n) for r, n, _ in audio] == [(0, 53), (53, 52), (105, 45)]
+    for (ar, _, asrc), (vr, _, vsrc) in zip(audio, video, strict=True):
+        assert asrc - ar == vsrc - vr  # in sync, offset for offset
