@@ -70,6 +70,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.script.commands",
     "engine.transcript.commands",
     "engine.refresh",
+    "engine.annotate",
 )
 
 

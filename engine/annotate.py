@@ -1,0 +1,61 @@
+"""`moviola-cli annotate`: the editor's own timeline back with emotion markers added.
+
+It sits above both the analysis and the timeline packages: the timeline side
+(engine.timeline.annotate) is told how to analyse a file, and this module tells it.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from fractions import Fraction
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("annotate", help="add emotion markers to a Premiere/Resolve timeline "
+                                               "(.xml, .fcpxml, .otio) and write it back")
+    p.add_argument("timeline", metavar="TIMELINE", help="the editor's .xml, .fcpxml or .otio file")
+    p.add_argument("-o", "--output", default=None, metavar="OUT",
+                   help="where to write (default: NAME.annotated.EXT beside it)")
+    p.set_defaults(func=_cmd_annotate)
+
+
+def analyse(path: str):
+    """Per-shot emotion of one file from the engine's analysis (cached), or None if unreadable."""
+    from engine.analysis import analysis_job
+    from engine.jobs import drive
+    from engine.media import MediaError
+    from engine.timeline.annotate import ShotMood
+
+    try:
+        analysis = drive(analysis_job(path))
+    except (MediaError, OSError) as exc:
+        print(f"{path}: not analysed ({exc})", file=sys.stderr)
+        return None
+    if analysis.emotion is None or analysis.info.video is None:
+        return None
+    video = analysis.info.video
+    rate = Fraction(video.frame_rate)
+    moods = []
+    for shot in analysis.emotion.shots:
+        # Shot frames are frame indices; VFR media are timed by their real frame times
+        # when written (engine.timeline.conform), here by the mean rate.
+        moods.append(ShotMood(Fraction(shot.start_frame) / rate, Fraction(shot.end_frame) / rate, {
+            "label": shot.label, "valence": round(shot.valence, 4), "arousal": round(shot.arousal, 4),
+            "confidence": round(shot.confidence, 4)}))
+    return moods
+
+
+def _cmd_annotate(args: argparse.Namespace) -> int:
+    from engine.timeline.annotate import annotate_file
+    from engine.timeline.errors import InterchangeError
+
+    try:
+        result = annotate_file(args.timeline, args.output, analyse)
+    except InterchangeError as exc:
+        print(f"moviola-cli annotate: {exc}", file=sys.stderr)
+        return 1
+    print(f"{result.path}: {result.markers} emotion marker(s) and {result.peaks} arc peak(s) added "
+          f"from {len(result.analysed)} analysed source(s)")
+    for line in result.report:
+        print(f"  {line}")
+    return 0
