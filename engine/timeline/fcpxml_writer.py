@@ -34,6 +34,11 @@ def fcpxml_time(seconds: Fraction) -> str:
     return f"{seconds.numerator}/{seconds.denominator}s"
 
 
+def fcpxml_seconds(text: str) -> Fraction:
+    """Inverse of :func:`fcpxml_time`."""
+    return Fraction(text[:-1]) if text and text != "0s" else Fraction(0)
+
+
 def _format_name(rate: Fraction, width: int, height: int) -> str:
     # FCP's preset names; Resolve ignores the name but a familiar one helps editors.
     label = {Fraction(24000, 1001): "2398", Fraction(30000, 1001): "2997",
@@ -168,8 +173,12 @@ class FcpxmlWriter:
                 etree.SubElement(spine, "transition", name=transition.item.name or "Cross Dissolve",
                                  offset=self.t(tc_start + transition.start),
                                  duration=self.t(transition.before + transition.after))
-            self.item(spine, placed, (tc_start + placed.start) * self.frame, None, anchored.get(index, []),
-                      markers.get(index, []), with_audio=audio_only or id(placed.item) in linked.values())
+            element = self.item(spine, placed, (tc_start + placed.start) * self.frame, None, anchored.get(index, []),
+                                markers.get(index, []), with_audio=audio_only or id(placed.item) in linked.values())
+            short = placed.duration * self.frame - fcpxml_seconds(element.get("duration"))
+            if short > 0:  # a clip shortened to its media's end: keep the spine's timing with a gap
+                etree.SubElement(spine, "gap", name="Gap", offset=fcpxml_time((tc_start + placed.end) * self.frame - short),
+                                 start="0s", duration=fcpxml_time(short))
         for cut, transition in sorted(transitions.items()):  # a fade out at the tail
             if primary and cut == primary[-1].end:
                 etree.SubElement(spine, "transition", name=transition.item.name or "Cross Dissolve",

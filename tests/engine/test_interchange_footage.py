@@ -278,3 +278,19 @@ def test_split_edits_export_in_sync(footage, shared, tmp_path, fmt, suffix):
     elif fmt == "edl":
         theirs = otio.adapters.read_from_file(str(path), "cmx_3600", rate=25)
         assert _ranges(theirs.audio_tracks()[0]) == SPLIT_AUDIO
+
+
+def test_clip_to_the_last_frame_never_runs_past_its_media(footage, shared, tmp_path):
+    """51 frames of a 25 fps file to its end are 48.9 frames at 23.976: 49 would run past it."""
+    timeline = _proposal([(footage["m25.mov"], 12, 51), (footage["m2997.mov"], 7, 68)], Fraction(24000, 1001))
+    result = export_timeline(timeline, tmp_path / "end.fcpxml", "resolve")
+    tree = _validate_fcpxml(shared, result.path)
+    assert any("shortened to 48 frames" in line for line in result.skipped)
+    asset = tree.find(".//asset")
+    first = tree.find(".//spine/asset-clip")
+    end = _time(first.get("start")) + _time(first.get("duration"))
+    assert end <= _time(asset.get("start")) + _time(asset.get("duration"))
+    gap, second = first.getnext(), first.getnext().getnext()
+    assert gap.tag == "gap"  # the spine keeps its timing: the next clip starts where it did
+    assert _time(gap.get("offset")) + _time(gap.get("duration")) == _time(second.get("offset"))
+    assert _time(second.get("offset")) == 49 * Fraction(1001, 24000)
