@@ -1,6 +1,6 @@
 """Reading files that came from elsewhere (timelines, projects) without hanging or blowing up.
 
-Two guards that every reader of such files shares:
+Guards that every reader of such files shares:
 
 * :func:`read_regular_file` reads only regular files, and at most ``limit`` bytes.
   A FIFO, a character device (``/dev/urandom``, ``/dev/zero``) or a folder given as
