@@ -47,6 +47,14 @@ def _bool(element, path: str, default: bool) -> bool:
     return default if text is None else text.upper() == "TRUE"
 
 
+def _number(element, tag: str) -> float | None:
+    text = _text(element, tag)
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
 class XmemlReader:
     """Reads every top-level sequence of one xmeml document."""
 
@@ -272,16 +280,45 @@ class XmemlReader:
                 rest = converted
             if rest is not None:
                 item.markers.append(rest)
-        self._note_effects(element, name)
+        self._note_effects(element, name, item, start)
         return item
 
-    def _note_effects(self, element, name) -> None:
+    def _note_effects(self, element, name, item=None, start=None) -> None:
         for effect in element.iterfind("filter/effect"):
             effect_id = _text(effect, "effectid") or _text(effect, "name") or "?"
             if effect_id == "timeremap":
-                self.unsupported.add(f"speed change (time remap) on clip {name!r} imported at 100%")
+                scalar = self._constant_speed(effect)
+                lengths = [_number(element, tag) for tag in ("in", "out", "start", "end")]
+                if scalar is not None and None not in lengths and lengths[3] - lengths[2] > 0 \
+                        and abs(abs(scalar) * (lengths[3] - lengths[2]) - (lengths[1] - lengths[0])) > 1:
+                    # The clip's in/out say another speed than the filter (Hiero writes such files).
+                    self.unsupported.add("time remap whose speed disagrees with the clip's in/out "
+                                         "imported at 100%", f"clip {name!r} at frame {start}")
+                elif scalar is not None and hasattr(item, "effects"):
+                    item.effects.append(otio.schema.LinearTimeWarp(name="timeremap", time_scalar=scalar))
+                else:
+                    self.unsupported.add("speed change (variable time remap) imported at 100%",
+                                         f"clip {name!r} at frame {start}")
             elif effect_id not in _HARMLESS_FILTERS:
                 self.unsupported.add(f"effect {effect_id!r} not imported")
+
+    @staticmethod
+    def _constant_speed(effect) -> float | None:
+        """A constant time remap's speed (1.0 is normal, negative reversed), or None for a
+        variable one (speed keyframes)."""
+        params = {_text(p, "parameterid") or _text(p, "name"): p for p in effect.iterfind("parameter")}
+        if _text(params.get("variablespeed"), "value") in ("1", "TRUE") if params.get("variablespeed") is not None \
+                else False:
+            return None
+        speed = params.get("speed")
+        try:
+            value = float(_text(speed, "value")) if speed is not None else None
+        except (TypeError, ValueError):
+            return None
+        if value is None or speed.find("keyframe") is not None:
+            return None
+        reverse = _text(params.get("reverse"), "value") == "TRUE" if params.get("reverse") is not None else False
+        return (-1 if reverse else 1) * value / 100  # FCP 7 writes speed in percent
 
     def reference(self, element, clip_rate):
         """An ExternalReference (or MissingReference) and the media's start time."""

@@ -167,3 +167,24 @@ def test_edl_past_midnight_per_event_fcm_and_utf8_names(tmp_path):
     assert starts[0] < starts[1] < starts[2]
     assert starts[2] == day + rates.from_timecode("00:00:10:00", fps, drop_frame=False)
     assert result.unsupported == ["source timecode past midnight read as the next day (x2: event 002, event 003)"]
+
+
+def _remap(speed: str, variable: str = "0") -> str:
+    return ("<filter><effect><name>Time Remap</name><effectid>timeremap</effectid><effecttype>motion</effecttype>"
+            f"<parameter><parameterid>variablespeed</parameterid><value>{variable}</value></parameter>"
+            f"<parameter><parameterid>speed</parameterid><value>{speed}</value></parameter>"
+            "<parameter><parameterid>reverse</parameterid><value>FALSE</value></parameter></effect></filter>")
+
+
+def test_xmeml_constant_speed_is_a_time_warp_and_variable_is_reported(tmp_path):
+    double = _clipitem("c1", "Double", 0, 50, 0, 100, "f1", True).replace("</clipitem>", _remap("200") + "</clipitem>")
+    ramp = _clipitem("c2", "Ramp", 50, 100, 0, 60, "f2", True).replace("</clipitem>", _remap("120", "1") + "</clipitem>")
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<xmeml version="4"><sequence id="s1"><name>S</name>'
+           f'<duration>100</duration>{_RATE}<media><video><track>{double}{ramp}</track></video></media>'
+           "</sequence></xmeml>")
+    path = tmp_path / "speeds.xml"
+    path.write_text(xml, encoding="utf-8")
+    result = import_timeline(path)
+    clips = result.timelines[0].video_tracks()[0].find_clips()
+    assert [[e.time_scalar for e in c.effects] for c in clips] == [[2.0], []]
+    assert result.unsupported == ["speed change (variable time remap) imported at 100% (clip 'Ramp' at frame 50)"]
