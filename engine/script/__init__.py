@@ -2,8 +2,9 @@
 
 Importing this package is cheap: torch and transformers load on the first generation.
 
-- `ScriptGenerator`, `SamplingParams`: sample variants from any causal LM (default "gpt2"),
-  streamed and cancellable; the bundled model stands in when the chosen one is unavailable.
+- `ScriptGenerator`, `SamplingParams`: sample variants from any causal LM (default: the bundled
+  SmolLM2-135M-Instruct), streamed and cancellable; the bundled model stands in when the
+  chosen one is unavailable.
 - `outline`: Dramatron-style steps, logline → title, characters, beats, locations, scenes.
 - `fountain`, `fdx`, `pdf`: the screenplay document, its Fountain text and its exports.
 - `footage`: prompts that follow an edit's emotion curve, and OTIO markers for the result.
@@ -13,14 +14,21 @@ from pathlib import Path
 from engine.script.fdx import read_fdx, to_fdx, write_fdx
 from engine.script.fountain import Element, Screenplay, normalise, parse, write
 from engine.script.generation import Chunk, GenerationResult, SamplingParams, ScriptGenerator
-from engine.script.models import DEFAULT_MODEL, FALLBACK_DIR, ModelUnavailable, get_model, unload
+from engine.script.models import (
+    BUNDLED_MODEL,
+    DEFAULT_MODEL,
+    ModelUnavailable,
+    ensure_converted,
+    get_model,
+    unload,
+)
 from engine.script.pdf import count_pages, paginate, write_pdf
 from engine.script.story import Beat, Character, Location, Scene, Story
 
 __all__ = [
-    "DEFAULT_MODEL", "FALLBACK_DIR", "Beat", "Character", "Chunk", "Element", "GenerationResult",
+    "BUNDLED_MODEL", "DEFAULT_MODEL", "Beat", "Character", "Chunk", "Element", "GenerationResult",
     "Location", "ModelUnavailable", "SamplingParams", "Scene", "Screenplay", "ScriptGenerator",
-    "Story", "count_pages", "export", "get_model", "normalise", "paginate", "parse", "read_fdx",
+    "Story", "count_pages", "ensure_converted", "export", "get_model", "normalise", "paginate", "parse", "read_fdx",
     "to_fdx", "unload", "write", "write_fdx", "write_pdf",
 ]
 

@@ -15,9 +15,10 @@ def register(subparsers) -> None:
                     "means a line break) with a causal language model, in several variants.")
     p.add_argument("prompt", metavar="PROMPT", help='text to continue; "-" reads standard input')
     p.add_argument("--variants", type=int, default=3, help="how many drafts (default 3)")
-    p.add_argument("--model", default="gpt2",
-                   help="Hugging Face model id or local folder (default gpt2); the bundled "
-                        "model stands in when it cannot be loaded")
+    p.add_argument("--model", default=None,
+                   help="Hugging Face model id or local folder (default: the settings' script "
+                        "model, out of the box the bundled SmolLM2-135M-Instruct, which also "
+                        "stands in when the chosen model cannot be loaded)")
     p.add_argument("--max-new-tokens", type=int, default=120, help="length of each draft (default 120)")
     p.add_argument("--seed", type=int, help="variant i uses seed S+i: same seed, same drafts")
     p.add_argument("--temperature", type=float, default=0.9)
@@ -34,7 +35,7 @@ def register(subparsers) -> None:
 
 
 def _cmd_script(args: argparse.Namespace) -> int:
-    from engine.script import ScriptGenerator, SamplingParams, export, parse
+    from engine.script import SamplingParams, ScriptGenerator, export, parse
     from engine.script.models import ModelUnavailable
 
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt.replace("\\n", "\n")
@@ -47,6 +48,10 @@ def _cmd_script(args: argparse.Namespace) -> int:
         print(f"moviola-cli: {exc}", file=sys.stderr)
         return 2
     _quiet_transformers()
+    if args.model is None:
+        from engine.settings import load
+
+        args.model = load().script_model
     generator = ScriptGenerator(args.model, args.device)
     try:
         generator.load()

@@ -18,8 +18,46 @@ from dataclasses import asdict, dataclass, field, replace
 
 from engine.script.models import DEFAULT_MODEL, LoadedModel, get_model
 
-SYSTEM_PROMPT = ("You are a professional screenwriter. Continue the screenplay in Fountain "
-                 "format: scene headings, action, character cues in capitals, dialogue.")
+# Continue mode for instruction models: the prompt is sent as the scene so far, and the
+# system turn names its place and characters so a small model keeps them.
+SYSTEM_PROMPT = ("You are a professional screenwriter. Continue the user's scene in screenplay "
+                 "form: short action lines, and each speech as the character's name in capitals "
+                 "on its own line with their words on the next line. Keep the same place{place} "
+                 "and the same characters{cast}. Write only what happens next.")
+# The outline steps' few-shot prompts, sent to an instruction model as text to complete.
+COMPLETE_SYSTEM = ("Continue the user's text from exactly where it stops, following the pattern "
+                   "of its examples. Reply with the continuation only.")
+
+
+def completion_messages(prompt: str) -> list[dict]:
+    return [{"role": "system", "content": COMPLETE_SYSTEM}, {"role": "user", "content": prompt}]
+
+
+def reply_opening(prompt: str) -> str:
+    """The cue an instruction model's continuation starts with: the app, not the model, picks
+    the next speaker (the scene's other character after the last cue), so the reply is
+    dialogue from one of the scene's own characters."""
+    from engine.script import fountain as ft
+    from engine.script.form import scene_facts
+
+    _, names = scene_facts(prompt)
+    if not names:
+        return ""
+    cues = [e.text for e in ft.parse(prompt).elements if e.kind == ft.CHARACTER]
+    last = cues[-1].split("(")[0].strip() if cues else None
+    others = [n for n in names if n != last] or names
+    return f"{others[0]}\n"
+
+
+def continue_messages(prompt: str) -> list[dict]:
+    """Chat messages asking an instruction model to continue `prompt` as a screenplay."""
+    from engine.script.form import scene_facts
+
+    heading, names = scene_facts(prompt)
+    system = SYSTEM_PROMPT.format(place=f" ({heading})" if heading else "",
+                                  cast=f" ({', '.join(names)})" if names else "")
+    return [{"role": "system", "content": system},
+            {"role": "user", "content": f"The scene so far:\n\n{prompt.strip()}\n\nContinue the scene."}]
 
 
 @dataclass(frozen=True)
@@ -67,9 +105,25 @@ class GenerationResult:
     cancelled: bool = False
     seconds: float = 0.0
 
+    def continuation(self, index: int = 0) -> str:
+        """Variant `index` as the text that follows the prompt.
+
+        An instruction model's reply is laid out as Fountain by `engine.script.form.tidy`
+        (cues in capitals, quoted speech as dialogue): a small model's own layout is loose.
+        """
+        if not self.chat:
+            return self.variants[index]
+        from engine.script import fountain as ft
+        from engine.script.form import scene_facts, tidy
+
+        _, names = scene_facts(self.prompt)
+        return ft.write(tidy(self.variants[index], names))
+
     def draft(self, index: int = 0) -> str:
-        """Variant `index` as a screenplay: a base model's continuation follows the prompt."""
-        return self.variants[index] if self.chat else self.prompt + self.variants[index]
+        """Variant `index` as a screenplay: the prompt, then the continuation."""
+        if not self.chat:
+            return self.prompt + self.variants[index]
+        return self.prompt.rstrip("\n") + "\n\n" + self.continuation(index)
 
     def to_json(self) -> dict:
         """The CLI's `--json` shape."""
@@ -115,9 +169,10 @@ class ScriptGenerator:
 
     def generate(self, prompt: str, params: SamplingParams | None = None, *,
                  progress: Callable[[float, str], None] | None = None,
-                 cancel: threading.Event | None = None) -> GenerationResult:
+                 cancel: threading.Event | None = None,
+                 messages: list[dict] | None = None) -> GenerationResult:
         """Blocking generation; `progress(fraction, message)` as engine jobs report it."""
-        job = self.stream(prompt, params, cancel=cancel)
+        job = self.stream(prompt, params, cancel=cancel, messages=messages)
         try:
             while True:
                 chunk = next(job)
@@ -126,18 +181,30 @@ class ScriptGenerator:
         except StopIteration as stop:
             return stop.value
 
+    @property
+    def chat(self) -> bool:
+        """True for an instruction model (its tokenizer has a chat template)."""
+        return self.load().has_chat_template
+
     def complete(self, prompt: str, *, max_new_tokens: int = 60, seed: int | None = 0,
-                 temperature: float = 0.8, stop: tuple[str, ...] = ()) -> str:
-        """One continuation of `prompt`, cut at the first of `stop`; used by the outline steps."""
+                 temperature: float = 0.8, stop: tuple[str, ...] = (),
+                 messages: list[dict] | None = None) -> str:
+        """One continuation of `prompt` (or reply to chat `messages`), cut at the first of `stop`."""
         params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature,
                                 variants=1, seed=seed)
-        text = self.generate(prompt, params).variants[0]
+        if messages is None and self.chat:
+            messages = completion_messages(prompt)
+        text = self.generate(prompt, params, messages=messages).variants[0]
         cuts = [text.find(s) for s in stop if s and s in text]
         return text[:min(cuts)] if cuts else text
 
     def stream(self, prompt: str, params: SamplingParams | None = None, *,
-               cancel: threading.Event | None = None) -> Generator[Chunk, None, GenerationResult]:
+               cancel: threading.Event | None = None,
+               messages: list[dict] | None = None) -> Generator[Chunk, None, GenerationResult]:
         """Yield text as it is generated, variant after variant; return the full result.
+
+        An instruction model gets `messages` when given, else `continue_messages(prompt)`;
+        a base model (no chat template) continues `prompt` as plain text.
 
         Setting `cancel` (or closing the generator) stops the model within a token; the result
         then holds what was generated so far and `cancelled=True`.
@@ -146,7 +213,7 @@ class ScriptGenerator:
         loaded = self.load()
         cancel = cancel or threading.Event()
         base_seed = params.seed if params.seed is not None else random.SystemRandom().randrange(2**31)
-        input_ids, max_new, chat = _encode(loaded, prompt, params.max_new_tokens)
+        input_ids, max_new, chat, opening = _encode(loaded, prompt, params.max_new_tokens, messages)
         result = GenerationResult(model=loaded.model_id, fallback=loaded.fallback,
                                   message=loaded.message, prompt=prompt, chat=chat,
                                   params=replace(params, seed=base_seed))
@@ -158,12 +225,15 @@ class ScriptGenerator:
             seed = base_seed + index
             run = _Run(loaded, input_ids, params, max_new, seed, cancel)
             try:
+                if opening:
+                    yield Chunk(index, opening, index / params.variants, 0)
                 for text in run.pieces():
                     fraction = (index + run.generated / max_new) / params.variants
                     yield Chunk(index, text, min(fraction, 1.0), run.generated)
             finally:
                 run.stop()  # also reached when the consumer closes the generator
-            result.variants.append(run.text)
+            # the speech follows its cue directly, even when the model starts with a blank line
+            result.variants.append(opening + run.text.lstrip() if opening else run.text)
             result.seeds.append(seed)
             result.tokens.append(run.generated)
             if cancel.is_set():
@@ -173,19 +243,22 @@ class ScriptGenerator:
         return result
 
 
-def _encode(loaded: LoadedModel, prompt: str, max_new_tokens: int):
+def _encode(loaded: LoadedModel, prompt: str, max_new_tokens: int, messages: list[dict] | None = None):
     """Token ids for `prompt` (through the chat template when there is one), fitted to the context."""
     tokenizer = loaded.tokenizer
     chat = loaded.has_chat_template
+    opening = ""
     if chat:
-        messages = [{"role": "system", "content": SYSTEM_PROMPT},
-                    {"role": "user", "content": prompt}]
+        if messages is None:
+            messages, opening = continue_messages(prompt), reply_opening(prompt)
         try:
             text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         except Exception:  # noqa: BLE001 - some templates (e.g. Gemma's) reject a system turn
-            messages = [{"role": "user", "content": f"{SYSTEM_PROMPT}\n\n{prompt}"}]
-            text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+            system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+            merged = [m for m in messages if m["role"] != "system"]
+            merged[0] = {"role": merged[0]["role"], "content": f"{system}\n\n{merged[0]['content']}"}
+            text = tokenizer.apply_chat_template(merged, tokenize=False, add_generation_prompt=True)
+        ids = tokenizer(text + opening, add_special_tokens=False)["input_ids"]
     else:
         ids = tokenizer(prompt)["input_ids"]
     if not ids:  # an empty prompt: start from the beginning-of-text token
@@ -195,7 +268,7 @@ def _encode(loaded: LoadedModel, prompt: str, max_new_tokens: int):
         # Small models have short contexts: keep the end of the prompt, which the text continues.
         max_new_tokens = min(max_new_tokens, limit - 1)
         ids = ids[-(limit - max_new_tokens):]
-    return ids, max_new_tokens, chat
+    return ids, max_new_tokens, chat, opening
 
 
 class _Run:

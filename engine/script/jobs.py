@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from engine.jobs import Cancelled, Job, Partial, Progress, Text
-from engine.script.generation import GenerationResult, SamplingParams, ScriptGenerator
+from engine.script.generation import GenerationResult, SamplingParams, ScriptGenerator, completion_messages
 from engine.script.models import DEFAULT_MODEL
 from engine.script.story import Story
 
@@ -47,13 +47,20 @@ class CancellableCompleter:
     def __init__(self, generator: ScriptGenerator, cancel: threading.Event) -> None:
         self.generator, self.cancel = generator, cancel
 
+    @property
+    def chat(self) -> bool:
+        return self.generator.chat
+
     def complete(self, prompt: str, *, max_new_tokens: int = 60, seed: int | None = 0,
-                 temperature: float = 0.8, stop: tuple[str, ...] = ()) -> str:
+                 temperature: float = 0.8, stop: tuple[str, ...] = (),
+                 messages: list[dict] | None = None) -> str:
         if self.cancel.is_set():
             raise Cancelled("cancelled")
         params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature,
                                 variants=1, seed=seed)
-        result = self.generator.generate(prompt, params, cancel=self.cancel)
+        if messages is None and self.chat:
+            messages = completion_messages(prompt)
+        result = self.generator.generate(prompt, params, cancel=self.cancel, messages=messages)
         if result.cancelled:
             raise Cancelled("cancelled")
         text = result.variants[0] if result.variants else ""

@@ -145,25 +145,67 @@ def plan_scenes(story: Story) -> Story:
 
 
 def draft_scene(story: Story, index: int, lm: Completer, *, max_new_tokens: int = 120,
-                seed: int = 0) -> Story:
-    """Story whose scene `index` has a Fountain draft: heading, action from the summary, dialogue."""
+                seed: int = 0, lines: int = 4) -> Story:
+    """Story whose scene `index` has a Fountain draft the app lays out itself.
+
+    The heading comes from the plan and the action from the scene's summary; then `lines`
+    speeches alternate between the scene's characters, each asked of the model as one short
+    piece ("what does MARA say next?") and cleaned to a line of dialogue. The page is built
+    from those pieces, so it always parses with cues in capitals and the characters' own
+    names, whatever the model's layout; a speech the model leaves empty gets a plain line.
+    """
     story = copy.deepcopy(story)
     scene = story.scenes[index]
-    speaker = scene.characters[0] if scene.characters else "PROTAGONIST"
-    opening = ft.write(ft.Screenplay([
-        ft.Element(ft.SCENE_HEADING, scene.heading.upper()),
-        ft.Element(ft.ACTION, scene.summary or scene.beat or story.logline)]))
-    # The model continues a real screenplay page: it only has to write the dialogue.
-    prompt = f"{opening}\n{speaker.upper()}\n"
-    text = lm.complete(prompt, max_new_tokens=max_new_tokens, seed=seed + index, temperature=0.9)
-    parsed = ft.parse(prompt + text).elements
-    # Stop at the next scene heading: the model does not decide where scenes end.
-    cut = next((i for i, e in enumerate(parsed) if i > 0 and e.kind == ft.SCENE_HEADING), len(parsed))
-    parsed = parsed[:cut]
-    if not any(e.kind == ft.DIALOGUE for e in parsed):
-        parsed = [e for e in parsed if e.kind in (ft.SCENE_HEADING, ft.ACTION)]
-    scene.draft = ft.write(parsed)
+    cast = [c.upper() for c in scene.characters] or ["PROTAGONIST"]
+    summary = scene.summary or scene.beat or story.logline
+    elements = [ft.Element(ft.SCENE_HEADING, scene.heading.upper()), ft.Element(ft.ACTION, summary)]
+    said: list[tuple[str, str]] = []
+    per_line = max(16, min(48, max_new_tokens // max(lines, 1)))
+    for turn in range(lines):
+        speaker = cast[turn % len(cast)]
+        paren, line = _speech(story, scene.heading, summary, said, speaker, cast, lm,
+                              max_new_tokens=per_line, seed=seed + index * 100 + turn)
+        if not line:
+            line = _FILLER_LINES[(index + turn) % len(_FILLER_LINES)]
+        elements.append(ft.Element(ft.CHARACTER, speaker))
+        if paren:
+            elements.append(ft.Element(ft.PARENTHETICAL, paren))
+        elements.append(ft.Element(ft.DIALOGUE, line))
+        said.append((speaker, line))
+    scene.draft = ft.write(elements)
     return story
+
+
+# Said when the model's reply holds no usable speech: the page must still have its dialogue.
+_FILLER_LINES = ("We can't stay here.", "Tell me what happened.", "Not now. Not like this.",
+                 "You knew, didn't you?")
+
+
+def _speech(story: Story, heading: str, summary: str, said: list[tuple[str, str]], speaker: str,
+            cast: list[str], lm: Completer, *, max_new_tokens: int, seed: int) -> tuple[str, str]:
+    """One speech for `speaker`: (parenthetical, line), or ("", "") when the model gave none."""
+    from engine.script.form import dialogue_line
+
+    if getattr(lm, "chat", False):
+        others = ", ".join(c.title() for c in cast if c != speaker) or "no one else"
+        context = (f"Scene: {heading}. {summary}\nCharacters: {', '.join(c.title() for c in cast)}\n"
+                   + "".join(f"{who.title()}: {line}\n" for who, line in said))
+        messages = [
+            {"role": "system", "content": "You write dialogue for a screenplay. Reply with only "
+             "the words the character says aloud: one or two short sentences, no names, "
+             "no description."},
+            {"role": "user", "content": f"{context}\nWhat does {speaker.title()} say next "
+             f"(talking with {others})?"}]
+        reply = lm.complete("", max_new_tokens=max_new_tokens, seed=seed, temperature=0.7,
+                            messages=messages)
+    else:
+        # A base model continues a real screenplay page and stops at the blank line.
+        page = ft.write(ft.Screenplay(
+            [ft.Element(ft.SCENE_HEADING, heading.upper()), ft.Element(ft.ACTION, summary)]
+            + [e for who, line in said for e in (ft.Element(ft.CHARACTER, who), ft.Element(ft.DIALOGUE, line))]))
+        reply = lm.complete(f"{page}\n{speaker}\n", max_new_tokens=max_new_tokens, seed=seed,
+                            temperature=0.9, stop=("\n\n",))
+    return dialogue_line(reply, speaker, cast)
 
 
 def draft_scenes(story: Story, lm: Completer, *, max_new_tokens: int = 120,

@@ -1,4 +1,4 @@
-"""`moviola-cli script` with the bundled model standing in for a model that is not there."""
+"""`moviola-cli script` with the bundled SmolLM2 standing in for a model that is not there."""
 from __future__ import annotations
 
 import json
@@ -7,6 +7,15 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import engine.cli
+from engine.script import BUNDLED_MODEL, get_model
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bundled(tmp_path_factory):
+    """The bundled model, converted once per session (see test_script_bundled.py) and kept loaded."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MOVIOLA_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "script-model-cache"))
+        return get_model(BUNDLED_MODEL, "cpu")
 
 
 @pytest.fixture
@@ -17,13 +26,13 @@ def cli(monkeypatch):
 
 def test_json_reports_the_model_used_and_the_variants(cli, capsys, tmp_path):
     code = cli(["script", "INT. COFFEE SHOP - DAY\\n\\nMAYA\\n", "--variants", "2",
-                "--model", "moviola-tests/cli-missing", "--max-new-tokens", "8", "--seed", "3",
+                "--model", "moviola-tests/cli-missing", "--max-new-tokens", "8", "--seed", "3", "--device", "cpu",
                 "--json", "-o", str(tmp_path / "draft.fountain")])
     assert code == 0
     out, err = capsys.readouterr()
     data = json.loads(out)
     assert set(data) == {"model", "fallback", "variants"}
-    assert data["fallback"] is True and data["model"].endswith("script-lm")
+    assert data["fallback"] is True and data["model"] == BUNDLED_MODEL
     assert len(data["variants"]) == 2
     assert "moviola-tests/cli-missing is not available offline" in err
     draft = (tmp_path / "draft.fountain").read_text(encoding="utf-8")
@@ -33,7 +42,7 @@ def test_json_reports_the_model_used_and_the_variants(cli, capsys, tmp_path):
 
 def test_streams_text_and_writes_final_draft(cli, capsys, tmp_path):
     code = cli(["script", "EXT. PIER - NIGHT\\n\\nTOM\\n", "--variants", "1", "--model",
-                "moviola-tests/cli-missing", "--max-new-tokens", "6", "--seed", "1",
+                "moviola-tests/cli-missing", "--max-new-tokens", "6", "--seed", "1", "--device", "cpu",
                 "-o", str(tmp_path / "draft.fdx")])
     assert code == 0
     out = capsys.readouterr().out

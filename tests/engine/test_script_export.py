@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from engine.script import export, fountain as ft, read_fdx, to_fdx
+from engine.script import export, read_fdx, to_fdx
+from engine.script import fountain as ft
 from engine.script.pdf import LINES_PER_PAGE, count_pages, paginate, write_pdf
-
 from tests.engine.test_script_fountain import KNOWN
 
 

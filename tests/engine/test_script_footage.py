@@ -1,13 +1,22 @@
 """Footage-aware prompts: beats follow the emotion curve, and travel as OTIO markers."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import opentimelineio as otio
 import pytest
 
 from engine.jobs import drive
-from engine.script import FALLBACK_DIR, ScriptGenerator
-from engine.script.footage import (attach_markers, beats_to_markers, draft_from_footage, emotion_beats,
-                                   footage_prompt)
+from engine.script import ScriptGenerator
+from engine.script.footage import (
+    attach_markers,
+    beats_to_markers,
+    draft_from_footage,
+    emotion_beats,
+    footage_prompt,
+)
+
+TINY_LM = Path(__file__).parent / "data" / "tiny-script-lm"  # a 1.35M-parameter base model, a fixture only
 
 SHOTS = [
     {"start": 0.0, "end": 3.0, "label": "calm", "valence": 0.2, "arousal": 0.2, "faces": 1},
@@ -48,7 +57,7 @@ def test_unusable_completions_get_plain_descriptions():
 
 
 def test_real_model_writes_every_beat():
-    lm = ScriptGenerator(str(FALLBACK_DIR), device="cpu")
+    lm = ScriptGenerator(str(TINY_LM), device="cpu")
     beats = drive(draft_from_footage(SHOTS, lm, "voiceover", max_new_tokens=16))
     assert len(beats) == 3 and all(b.text.strip() for b in beats)
 

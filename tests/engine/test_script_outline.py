@@ -1,19 +1,24 @@
 """Hierarchical (Dramatron-style) steps with the bundled model: each returns an editable structure."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.jobs import drive
-from engine.script import FALLBACK_DIR, ScriptGenerator, Story, fountain as ft, outline
+from engine.script import ScriptGenerator, Story, outline
+from engine.script import fountain as ft
 from engine.script.pdf import count_pages, write_pdf
 from engine.script.story import STRUCTURES, Beat
+
+TINY_LM = Path(__file__).parent / "data" / "tiny-script-lm"  # a 1.35M-parameter base model, a fixture only
 
 LOGLINE = "A lighthouse keeper discovers a stranger washed ashore during a storm."
 
 
 @pytest.fixture(scope="module")
 def lm() -> ScriptGenerator:
-    return ScriptGenerator(str(FALLBACK_DIR), device="cpu")
+    return ScriptGenerator(str(TINY_LM), device="cpu")
 
 
 @pytest.fixture(scope="module")
