@@ -4,9 +4,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.edit.arcs import ARCS
 
@@ -87,6 +100,10 @@ class ProposalsPanel(QWidget):
         review.addWidget(self.trim_button)
         review.addWidget(self.reject_button)
         layout.addLayout(review)
+        # "Learned from N edit choices of yours": what Keep and Reject have taught so far.
+        self.learned = QLabel("")
+        self.learned.setWordWrap(True)
+        layout.addWidget(self.learned)
         layout.addWidget(self.explanation)
         self.timelines: list = []  # the project's proposals, as listed
         self.model = None
@@ -203,6 +220,7 @@ class ProposalsPanel(QWidget):
         job = self.runner.submit("engine.edit.from_analysis:learn_from_timeline_job", document,
                                  self.clips(), kept=kept)
         job.finished.connect(self.explanation.setPlainText)
+        job.finished.connect(lambda report: self.learned.setText(str(report).splitlines()[0]))
         job.failed.connect(lambda m: self.explanation.setPlainText(f"Not learned: {m}"))
         for button in (self.accept_button, self.reject_button, self.trim_button):
             button.setEnabled(False)

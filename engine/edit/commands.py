@@ -38,6 +38,10 @@ def register(subparsers) -> None:
                    help="a finished edit (Premiere/FCP XML, FCPXML, EDL, .otio) of the FILEs' footage")
     p.add_argument("files", nargs="*", metavar="FILE", help="the footage the edit used")
     p.add_argument("--reset", action="store_true", help="forget everything learned")
+    p.add_argument("--evaluate", metavar="TIMELINE",
+                   help="a finished edit of the FILEs: learn from its first part, report recall@K on the "
+                        "rest against the untrained proposer (the user's taste model is not touched)")
+    p.add_argument("--held-out", type=float, default=0.3, help="share of --evaluate's edit held out (0.3)")
     p.add_argument("--taste", metavar="DIR", help="model folder (default: the user's)")
     p.set_defaults(func=_cmd_taste)
 
@@ -175,6 +179,21 @@ def _cmd_taste(args: argparse.Namespace) -> int:
     if args.reset:
         model.reset()
         print(f"taste model reset ({folder})")
+        return 0
+    if args.evaluate:
+        if not args.files:
+            return _fail("--evaluate needs the footage FILEs the edit used")
+        if not 0 < args.held_out < 1:
+            return _fail("--held-out is a share of the edit, between 0 and 1")
+        from engine.edit.from_analysis import proposal_pool_job
+        from engine.edit.taste_eval import evaluate_taste
+
+        try:
+            result = import_timeline(args.evaluate, search_paths=[Path(f).parent for f in args.files])
+            pool = drive(proposal_pool_job(args.files))
+            print(evaluate_taste(result.timelines[0], pool, args.held_out))
+        except (InterchangeError, MediaError, OSError, ValueError, IndexError) as exc:
+            return _fail(f"{args.evaluate}: {exc}")
         return 0
     if args.learn:
         if not args.files:

@@ -120,4 +120,6 @@ def learn_from_timeline_job(timeline_json: str, paths: Sequence[str | PathLike[s
     model = PreferenceModel(Path(folder) if folder else taste_folder())
     added = model.add_finished_timeline(timeline, pool, kept=kept)
     report = model.train()
-    return f"learned from {added} {'kept' if kept else 'rejected'} ranges; {report}"
+    # First line in the editor's words (the panel shows it); then the details.
+    return (f"Learned from {report.queries} edit choices of yours.\n"
+            f"learned from {added} {'kept' if kept else 'rejected'} ranges; {report}")
