@@ -59,7 +59,7 @@ def iter_audio(
     stream = _container.audio_stream(source)
     if stream is None or stream.codec_context is None:
         source.close()
-        problem = "no audio stream" if stream is None else f"no decoder for audio codec '{stream.codec.name}'"
+        problem = "no audio stream" if stream is None else f"no decoder for audio codec '{_container.codec_name(stream)}'"
         raise MediaError(path, problem)
     size = max(1, round(chunk_seconds * sample_rate))
     return _chunks(path, source, stream, sample_rate, channels, size, Fraction(start).limit_denominator(10**6))
