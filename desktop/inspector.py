@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPus
 from desktop.images import pixmap_from_rgb
 from desktop.subscriptions import subscribe
 from desktop.timeline.model import TimelineModel, timecode
-from engine.affect.labels import LABELS
+from engine.affect.labels import LABELS, is_uncertain
 
 FEATURES_SHOWN = 8
 
@@ -90,8 +90,8 @@ class Inspector(QWidget):
         emotion = self.model.emotions.get(index)
         self.fields["Emotion"].setText(
             "not scored yet" if emotion is None else
-            f"{emotion.label} ({emotion.confidence:.0%}) — valence {emotion.valence:+.2f}, "
-            f"arousal {emotion.arousal:.2f}")
+            f"{emotion.label}{' — uncertain' if is_uncertain(emotion.confidence) else ''} "
+            f"({emotion.confidence:.0%}) — valence {emotion.valence:+.2f}, arousal {emotion.arousal:.2f}")
         reasons = self.explanations.get(index, [])
         self.fields["Why"].setText(
             "\n".join(f"{name}: {value:+.2f}" for name, value in reasons[:5]) or "—")

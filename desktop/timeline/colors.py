@@ -14,6 +14,7 @@ EMOTION_COLORS: dict[str, str] = {
     "suspense": "#0072b2",  # blue
     "sad": "#56b4e9",       # sky blue
     "action": "#d55e00",    # vermillion
+    "neutral": "#a3a3a3",   # light grey: no particular feeling, lighter than the unscored slate
 }
 # Shots not scored yet: a neutral slate that reads as "no data", not as an emotion.
 UNSCORED = "#4b515c"

@@ -18,7 +18,7 @@ from psygnal import evented
 
 from engine.timeline.rates import supports_drop_frame, to_timecode
 
-EMOTION_LABELS = ("calm", "tender", "joyful", "tense", "suspense", "sad", "action")
+EMOTION_LABELS = ("calm", "tender", "joyful", "tense", "suspense", "sad", "action", "neutral")
 
 
 class ShotEmotion(NamedTuple):

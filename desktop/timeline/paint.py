@@ -11,6 +11,8 @@ import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QLinearGradient, QPainter, QPen, QPolygonF
 
+from engine.affect.labels import is_uncertain
+
 from . import ruler
 from .canvas import HEADER_WIDTH, Canvas, Row, runs
 from .colors import EMOTION_COLORS, IN_OUT as IN_OUT_HEX, element_color, emotion_color, ink_for
@@ -42,6 +44,7 @@ VALENCE_PEN = QPen(VALENCE, 0)
 
 TEXT_LINE = 16  # height of a block's caption
 BAR = 6  # room under a thumbnail for the confidence bar
+UNCERTAIN_ALPHA = 110  # opacity of a low-confidence shot's block (of 255)
 
 
 @lru_cache(maxsize=256)
@@ -130,6 +133,10 @@ def paint_shots(p: QPainter, cv: Canvas, row: Row, model: TimelineModel,
         width = x1 - x0
         gap = 1 if width >= 4 else 0  # a dark seam between blocks that are wide enough
         color = shot_color(model, shot)
+        score = model.emotions.get(shot)
+        if score is not None and is_uncertain(score.confidence):
+            # a guess, not a reading: the label's hue, faded towards the row behind it
+            color = with_alpha(color, UNCERTAIN_ALPHA)
         p.fillRect(x0, top, max(width - gap, 1), height, color)
         if width >= 22:
             wide.append((shot, x0, x0 + width - gap, color))

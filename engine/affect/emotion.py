@@ -63,7 +63,7 @@ def score_features(path: Path, features: FeatureSet, learned=None) -> EmotionRes
             s = learned.score(shot.values, s.valence, s.arousal)
         out.append(ShotEmotion(shot.start_frame, shot.end_frame, s.valence, s.arousal, s.label,
                                s.confidence, s.explanation, dict(shot.values), shot.shot_scale,
-                               list(shot.palette), s.model))
+                               list(shot.palette), s.model, s.note))
     warnings = list(features.warnings)
     if not features.has_sound:
         warnings.append("no audio: sound features not measured (reported as silence, left out of the scores)")

@@ -32,7 +32,8 @@ from .picture import FRAME_STATS, frame_stats, palette
 
 ANALYSER = "affect.features"
 #: Bump whenever a feature's value for the same shot would change.
-VERSION = "1"
+#: 2: expressions against each face's own neutral score, motion bursts, camera shake.
+VERSION = "2"
 ANALYSIS_WIDTH = 320
 STATS_WIDTH = 160
 # Faces: a sampled frame every ~2 s, at least 2 and at most 8 per shot. The cascade
@@ -45,13 +46,26 @@ PALETTE_SAMPLES = 3
 CUT_WINDOW_S = 20.0
 EXPRESSIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 SCALES = (None, "wide", "medium", "close-up")
+#: The expressions a face can show beyond neutral (the FER model's own "neutral" is the baseline).
+EMOTIVE = ("angry", "disgust", "fear", "happy", "sad", "surprise")
+# A face is clearly expressive when its strongest expression is this likely and at
+# least EXPRESSIVE_RATIO times the face's own neutral probability. The FER model
+# spreads a still, neutral webcam face over sad, fear and neutral (0.2-0.5 each),
+# which these thresholds leave neutral.
+EXPRESSIVE_MIN = 0.5
+EXPRESSIVE_RATIO = 2.0
+# ... and big enough to read: a face under a fifth of the frame's height (a full-body
+# webcam shot) is a few pixels wide at analysis size, where the model's guesses are
+# noise and a viewer could not read the expression either.
+EXPRESSIVE_FACE_SIZE = 0.2
 
 #: Every numeric per-shot feature, in the order models see them.
 FEATURE_NAMES: tuple[str, ...] = (
     *FRAME_STATS,
-    "motion", "camera_motion", "subject_motion", "motion_peaks",
+    "motion", "camera_motion", "subject_motion", "motion_peaks", "motion_burst", "camera_shake",
     "shot_length", "cut_rate",
     "face_count", "face_size", "face_frames", *(f"face_{e}" for e in EXPRESSIONS),
+    "face_expressive", *(f"expr_{e}" for e in EMOTIVE),
     "loudness", "loudness_range", "onset_rate", "tempo", "speech", "silence", "has_sound",
 )
 #: Per-frame tracks kept for the emotion curve (motion ones in frame widths per second).
@@ -361,7 +375,7 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _expressions(samples: list[_Samples], device) -> list[np.ndarray | None]:
-    """Mean expression probabilities per shot (None without faces), one model batch."""
+    """Expression probabilities of every face crop, per shot (None without faces), one model batch."""
     crops = [np.concatenate(s.crops) if s.crops else np.zeros((0, 64, 64), np.uint8) for s in samples]
     everything = np.concatenate(crops) if crops else np.zeros((0, 64, 64), np.uint8)
     if len(everything) == 0:
@@ -384,7 +398,7 @@ def _expressions(samples: list[_Samples], device) -> list[np.ndarray | None]:
         torch.set_num_threads(threads)
     out, at = [], 0
     for c in crops:
-        out.append(probs[at:at + len(c)].mean(axis=0) if len(c) else None)
+        out.append(probs[at:at + len(c)] if len(c) else None)
         at += len(c)
     return out
 
@@ -402,16 +416,62 @@ def _shot_features(shot, first, last, s: _Samples, expr, stats, flow, fps, frame
             values[name] = float(np.nanmean(col)) if np.isfinite(col).any() else 0.0
     values = {k: (0.0 if not np.isfinite(v) else v) for k, v in values.items()}
     values["motion_peaks"] = float(motion_peaks(flow[first:last + 1, 0], float(fps)))
+    values.update(motion_bursts(flow[first:last + 1]))
     values["shot_length"] = (last - first + 1) / float(fps)
     counts = [len(f) for f in s.faces]
     largest = max((face for found in s.faces for face in found), key=lambda f: f.h, default=None)
     values["face_count"] = float(max(counts, default=0))
     values["face_size"] = largest.h / frame_height if largest is not None else 0.0
     values["face_frames"] = float(np.mean([c > 0 for c in counts])) if counts else 0.0
+    mean = expr.mean(axis=0) if expr is not None else None
     for e, name in enumerate(EXPRESSIONS):
-        values[f"face_{name}"] = float(expr[e]) if expr is not None else 0.0
+        values[f"face_{name}"] = float(mean[e]) if mean is not None else 0.0
+    sizes = np.array([face.h / frame_height for found in s.faces for face in found], float)
+    values.update(expressive(expr, sizes if expr is not None and len(sizes) == len(expr) else None))
     scale = shot_scale([largest], frame_height) if largest is not None else None
     return ShotFeatures(shot.start_frame, shot.end_frame, values, scale, palette(s.swatches))
+
+
+def expressive(probs: np.ndarray | None, sizes: np.ndarray | None = None) -> dict[str, float]:
+    """Expressions scored against each face's own neutral probability.
+
+    ``face_expressive`` is the share of face crops that are clearly expressive;
+    ``expr_<e>`` the mean over all crops of how far ``e`` rises above the face's
+    neutral score, counted only on clearly expressive crops, so a neutral face
+    that the model also finds a little sad or afraid adds nothing. ``sizes``
+    (face height / frame height per crop) leaves out faces too small to read.
+    """
+    out = {"face_expressive": 0.0, **{f"expr_{e}": 0.0 for e in EMOTIVE}}
+    if probs is None or len(probs) == 0:
+        return out
+    p = np.asarray(probs, float)
+    neutral = p[:, EXPRESSIONS.index("neutral")]
+    emotive = p[:, [EXPRESSIONS.index(e) for e in EMOTIVE]]
+    top = emotive.max(axis=1)
+    clear = (top >= EXPRESSIVE_MIN) & (top >= EXPRESSIVE_RATIO * neutral)
+    if sizes is not None:
+        clear &= np.asarray(sizes, float) >= EXPRESSIVE_FACE_SIZE
+    out["face_expressive"] = float(clear.mean())
+    above = np.maximum(emotive - neutral[:, None], 0.0) * clear[:, None]
+    for j, e in enumerate(EMOTIVE):
+        out[f"expr_{e}"] = float(above[:, j].mean())
+    return out
+
+
+def motion_bursts(flow: np.ndarray) -> dict[str, float]:
+    """A shot's strongest subject motion and how much its camera shakes.
+
+    ``motion_burst`` is the 90th percentile of per-frame subject motion (frame
+    widths per second): a fight or a car whooshing past reaches it, a walk does
+    not. ``camera_shake`` is the mean frame-to-frame change of camera motion: a
+    steady pan moves the camera a lot but shakes it little; a handheld scramble
+    does both.
+    """
+    subject = flow[:, 2][np.isfinite(flow[:, 2])]
+    camera = flow[:, 1][np.isfinite(flow[:, 1])]
+    burst = float(np.percentile(subject, 90)) if len(subject) else 0.0
+    shake = float(np.mean(np.abs(np.diff(camera)))) if len(camera) > 1 else 0.0
+    return {"motion_burst": burst, "camera_shake": shake}
 
 
 @contextlib.contextmanager

@@ -8,7 +8,8 @@ import numpy as np
 from .results import EmotionResult
 from .labels import LABELS
 
-LABEL_COLOURS = dict(zip(LABELS, ("#7fb3d5", "#f5b7b1", "#f7dc6f", "#e67e22", "#8e44ad", "#5d6d7e", "#c0392b")))
+LABEL_COLOURS = dict(zip(LABELS, ("#7fb3d5", "#f5b7b1", "#f7dc6f", "#e67e22", "#8e44ad", "#5d6d7e", "#c0392b",
+                                  "#a3a3a3")))
 
 
 def plot_emotion(result: EmotionResult, output: str | PathLike[str], title: str | None = None) -> None:

@@ -44,6 +44,8 @@ class ShotEmotion:
         explanation: Largest contributions first (``target`` says which score they move).
         features: Every measured feature.
         model: "default" or "learned".
+        note: Why the label is what it is when that is not obvious (a neutral
+            fallback says which emotive label was not clear enough).
     """
 
     start_frame: int
@@ -57,6 +59,14 @@ class ShotEmotion:
     shot_scale: str | None = None
     palette: list[tuple[str, float]] = field(default_factory=list)
     model: str = default_model.MODEL_NAME
+    note: str = ""
+
+    @property
+    def uncertain(self) -> bool:
+        """Shown as a guess: faded on the timeline, "uncertain" in the inspector."""
+        from .labels import is_uncertain
+
+        return is_uncertain(self.confidence)
 
     def to_json(self) -> dict:
         """The CLI's per-shot JSON object."""
@@ -67,6 +77,8 @@ class ShotEmotion:
             "arousal": round(self.arousal, 4),
             "label": self.label,
             "confidence": round(self.confidence, 4),
+            "uncertain": self.uncertain,
+            "note": self.note,
             "explanation": [c.to_json() for c in self.explanation[:EXPLANATION_LENGTH]],
             "features": {k: round(float(v), 5) for k, v in self.features.items()},
             "shot_scale": self.shot_scale,

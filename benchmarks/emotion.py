@@ -1,0 +1,193 @@
+"""Shot emotion against people's labels: the dev set, held-out folds, four models in one run.
+
+Run: ``.venv/bin/python benchmarks/emotion.py [--media DIR] [--folds K] [--plots DIR] [--features JSON]``.
+
+Measures every shot of ``tests/data/emotion_devset/shots.csv`` once (features,
+cached in ``--features`` when given), then reports on held-out folds, grouped by
+source film (``engine.affect.evaluate``):
+
+* ``default-before``: the default model as it was before the dev set (v1 terms,
+  no neutral label), frozen here; nothing is fitted, so its folds are plain.
+* ``default-after``: today's default model, its term weights refitted on the
+  training folds only (``default_model.fit_terms``) and scored on the held-out fold.
+* ``learned``: the editor's LightGBM model (``engine.affect.learned``) trained on the
+  training folds' labels, valence and arousal from the refitted default model.
+* ``baseline``: arousal from motion alone, valence from brightness alone, every
+  shot given the training folds' most frequent label.
+
+Prints arousal and valence Spearman, per-label precision/recall/F1, the share of
+people's neutral shots given an emotive label, and writes one confusion plot per
+model; then prints the weights fitted on the whole set (what ``TERMS`` ships).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from engine.affect import default_model  # noqa: E402
+from engine.affect.default_model import Term  # noqa: E402
+from engine.affect.evaluate import (  # noqa: E402
+    AROUSAL_SCALE,
+    Prediction,
+    cross_validate,
+    load_devset,
+    majority_label,
+    measure,
+    plot_confusion,
+)
+
+DEVSET = REPO / "tests" / "data" / "emotion_devset" / "shots.csv"
+
+# -- the default model before the dev set (frozen copy: terms and labels of v1) ----------
+V1_TERMS: tuple[Term, ...] = (
+    Term("brightness", "valence", 0.30, 0.45, 0.15),
+    Term("saturation", "valence", 0.10, 0.30, 0.15),
+    Term("colourfulness", "valence", 0.10, 0.35, 0.20),
+    Term("warmth", "valence", 0.10, 0.0, 0.10),
+    Term("face_happy", "valence", 0.80, gate="face_frames"),
+    Term("face_surprise", "valence", 0.20, gate="face_frames"),
+    Term("face_sad", "valence", -0.80, gate="face_frames"),
+    Term("face_angry", "valence", -0.60, gate="face_frames"),
+    Term("face_fear", "valence", -0.60, gate="face_frames"),
+    Term("face_disgust", "valence", -0.60, gate="face_frames"),
+    Term("tempo", "valence", 0.06, 0.0, 40.0, gate="has_sound"),
+    Term("motion", "arousal", 0.35, np.log10(0.06), 0.5, "log10"),
+    Term("motion_peaks", "arousal", 0.10, 0.0, 0.5, "per_second"),
+    Term("cut_rate", "arousal", 0.25, np.log2(15.0), 1.0, "log2"),
+    Term("loudness", "arousal", 0.30, -23.0, 8.0, gate="has_sound"),
+    Term("onset_rate", "arousal", 0.10, 2.0, 2.0, gate="has_sound"),
+    Term("silence", "arousal", -0.10, gate="has_sound"),
+    Term("saturation", "arousal", 0.10, 0.30, 0.15),
+    Term("brightness", "arousal", -0.05, 0.45, 0.15),
+    Term("face_angry", "arousal", 0.30, gate="face_frames"),
+    Term("face_fear", "arousal", 0.30, gate="face_frames"),
+    Term("face_surprise", "arousal", 0.30, gate="face_frames"),
+    Term("face_sad", "arousal", -0.20, gate="face_frames"),
+)
+V1_PROTOTYPES = {"calm": (0.25, 0.2), "tender": (0.55, 0.35), "joyful": (0.6, 0.7), "tense": (-0.45, 0.65),
+                 "suspense": (-0.3, 0.35), "sad": (-0.55, 0.15), "action": (0.0, 0.92)}
+
+
+def v1_label(v: float, a: float) -> tuple[str, float]:
+    d2 = np.array([((v - pv) / 2) ** 2 + (a - pa) ** 2 for pv, pa in V1_PROTOTYPES.values()])
+    p = np.exp(-(d2 - d2.min()) / 0.02)
+    p /= p.sum()
+    i = int(np.argmax(p))
+    return list(V1_PROTOTYPES)[i], float(p[i])
+
+
+def fit_before(shots, values):
+    def predict(x):
+        v, a, _ = default_model.axes(x, V1_TERMS)
+        label, conf = v1_label(float(v), float(a))
+        return Prediction(float(v), float(a), label, conf)
+    return predict
+
+
+def _targets(shots):
+    return (np.array([s.valence for s in shots]), np.array([AROUSAL_SCALE[s.arousal] for s in shots]))
+
+
+def fit_after(shots, values):
+    terms = default_model.fit_terms(values, *_targets(shots))
+
+    def predict(x):
+        s = default_model.score(x, terms)
+        return Prediction(s.valence, s.arousal, s.label, s.confidence)
+    return predict
+
+
+def fit_learned(shots, values):
+    from engine.affect import learned
+    from engine.affect.features import FEATURE_NAMES
+
+    terms = default_model.fit_terms(values, *_targets(shots))
+    X = np.array([[v[n] for n in FEATURE_NAMES] for v in values], float)
+    model = learned.train(X, [s.label for s in shots])
+    fallback = majority_label(shots)
+
+    def predict(x):
+        v, a, _ = default_model.axes(x, terms)
+        if model is None:
+            return Prediction(float(v), float(a), fallback, 0.0)
+        s = model.score(x, float(v), float(a))
+        return Prediction(s.valence, s.arousal, s.label, s.confidence)
+    return predict
+
+
+def fit_baseline(shots, values):
+    label = majority_label(shots)
+    return lambda x: Prediction(float(x["brightness"]), float(x["motion"]), label, 1.0)
+
+
+MODELS = {"default-before": fit_before, "default-after": fit_after, "learned": fit_learned,
+          "baseline": fit_baseline}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
+    parser.add_argument("--devset", type=Path, default=DEVSET)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--plots", type=Path, default=Path("emotion_confusion"))
+    parser.add_argument("--features", type=Path, help="JSON cache of the measured features (read if present)")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    shots = load_devset(args.devset)
+    t = time.perf_counter()
+    if args.features and args.features.exists():
+        stored = json.loads(args.features.read_text())
+        values = [stored[s.id] for s in shots]
+        print(f"features of {len(shots)} shots read from {args.features}")
+    else:
+        values = measure(shots, args.media, device=args.device)
+        print(f"features of {len(shots)} shots measured in {time.perf_counter() - t:.0f} s")
+        if args.features:
+            args.features.write_text(json.dumps({s.id: v for s, v in zip(shots, values)}))
+    sources = sorted({s.source for s in shots})
+    print(f"dev set: {len(shots)} shots from {len(sources)} source films, {len({s.file for s in shots})} files; "
+          f"{args.folds} folds\n")
+    args.plots.mkdir(parents=True, exist_ok=True)
+    # Strict: whole source films held out (a shot's twins cut into other sequences too).
+    # Lenient: whole files held out (a held-out sequence's source films appear in training).
+    groupings = {"source film": [s.source for s in shots], "file": [s.file for s in shots]}
+    tables = {}
+    for grouping, groups in groupings.items():
+        summary = []
+        for name, fit in MODELS.items():
+            report, _ = cross_validate(shots, values, fit, args.folds, groups=groups)
+            summary.append((name, report))
+            if grouping == "source film":
+                print(f"== {name} (held-out folds, grouped by {grouping})")
+                print("\n".join(report.lines()))
+                plot = plot_confusion(report, args.plots / f"{name}.png", f"{name}: held-out confusion")
+                print(f"  confusion plot: {plot}\n")
+        tables[grouping] = summary
+    for grouping, summary in tables.items():
+        labels = sorted({l for _, r in summary for l, s in r.labels.items() if s.support})
+        print(f"\nheld-out folds grouped by {grouping}:")
+        print("| model | arousal rho | valence rho | neutral mislabelled | macro F1 | "
+              + " | ".join(f"F1 {l}" for l in labels) + " |")
+        print("|---" * (5 + len(labels)) + "|")
+        for name, r in summary:
+            print(f"| {name} | {r.arousal_rho:.2f} | {r.valence_rho:.2f} | {r.neutral_mislabelled:.0%} | "
+                  f"{r.macro_f1:.2f} | " + " | ".join(f"{r.labels[l].f1:.2f}" if l in r.labels else "-"
+                                                       for l in labels) + " |")
+    terms = default_model.fit_terms(values, *_targets(shots))
+    print("\nweights fitted on the whole dev set (what default_model.TERMS ships):")
+    for term in terms:
+        how = f"(prior {term.prior:+.3f})" if term.fitted else "(hand-set)"
+        print(f"  {term.axis:8s} {term.feature:15s} {term.weight:+.3f}  {how}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Neutral shots are called neutral, expressions count against each face's own neutral, action outranks stillness."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine.cli
+from engine.affect import default_model
+from engine.affect.evaluate import load_devset, measure
+from engine.affect.features import EXPRESSIONS, expressive
+from engine.affect.labels import EMOTIVE, MIN_CONFIDENCE, PROTOTYPES, decide_label, is_uncertain
+
+DEVSET = Path(__file__).resolve().parents[1] / "data" / "emotion_devset" / "shots.csv"
+
+
+def _face(**p):
+    row = np.zeros(len(EXPRESSIONS))
+    for name, value in p.items():
+        row[EXPRESSIONS.index(name)] = value
+    return row
+
+
+def test_a_neutral_face_the_model_finds_a_little_sad_adds_nothing():
+    # what the FER model says of a still signer: sad and fear about as likely as neutral
+    still = np.stack([_face(neutral=0.3, sad=0.22, fear=0.25, happy=0.15, angry=0.08)] * 3)
+    out = expressive(still)
+    assert out["face_expressive"] == 0 and all(out[f"expr_{e}"] == 0 for e in ("sad", "fear", "happy"))
+    smiling = np.stack([_face(neutral=0.1, happy=0.85, sad=0.05), _face(neutral=0.6, happy=0.3, sad=0.1)])
+    out = expressive(smiling)
+    assert out["face_expressive"] == 0.5  # one crop of two is clearly expressive
+    assert out["expr_happy"] == pytest.approx((0.85 - 0.1) / 2) and out["expr_sad"] == 0
+    assert expressive(None)["face_expressive"] == 0
+    # a clearly sad face lowers valence, a neutral one does not
+    sad = expressive(np.stack([_face(neutral=0.1, sad=0.8, fear=0.1)]))
+    assert sad["expr_sad"] > 0.5
+
+
+def test_labels_fall_back_to_neutral_and_say_why():
+    for label in EMOTIVE:
+        assert decide_label(*PROTOTYPES[label])[0] == label
+    # halfway between suspense and tense neither is clear
+    v = (PROTOTYPES["suspense"][0] + PROTOTYPES["tense"][0]) / 2
+    a = (PROTOTYPES["suspense"][1] + PROTOTYPES["tense"][1]) / 2
+    label, confidence, why = decide_label(v, a)
+    assert label == "neutral" and "no emotive label is clear" in why
+    assert confidence < MIN_CONFIDENCE and is_uncertain(confidence)
+
+
+@pytest.fixture(scope="module")
+def llama_and_signer(media):
+    shots = [s for s in load_devset(DEVSET) if s.file in ("sources/caminandes_llama_drama.mp4",
+                                                          "sources/asl_book.mkv")]
+    return shots, measure(shots, media)
+
+
+def test_a_car_rushing_past_outranks_a_llama_standing(llama_and_signer):
+    shots, values = llama_and_signer
+    scores = {s.id: default_model.score(v) for s, v in zip(shots, values)}
+    standing, rushing = scores["caminandes_llama_drama#00"], scores["caminandes_llama_drama#02"]
+    assert rushing.arousal > standing.arousal + 0.1
+    assert scores["caminandes_llama_drama#01"].arousal > standing.arousal  # the first car, at the shot's edge
+
+
+def test_a_signer_at_a_desk_is_neutral_not_suspense(llama_and_signer):
+    shots, values = llama_and_signer
+    (signer,) = [default_model.score(v) for s, v in zip(shots, values) if s.source == "asl_book.mkv"]
+    assert signer.label == "neutral" and abs(signer.valence) < 0.3
+    assert signer.note  # the explanation says why
+
+
+def test_cli_calls_a_signer_neutral(media, capsys):
+    assert engine.cli.main(["analyze", "--json", str(media / "sources" / "asl_book.mkv")]) == 0
+    (doc,) = json.loads(capsys.readouterr().out)
+    assert doc["shots"] and all(s["label"] == "neutral" and s["note"] for s in doc["shots"])
+    assert all(s["uncertain"] == (s["confidence"] < 0.5) for s in doc["shots"])
