@@ -366,10 +366,29 @@ def layout(track: otio.schema.Track, rate) -> TrackLayout:
         source = 0
         if item.source_range is not None and not isinstance(item, otio.schema.Gap):
             source = rates.frames(item.source_range.start_time, rate)
-        placed = Placed(item, position, duration, source)
+        limit = _media_end(item, rate) if isinstance(item, otio.schema.Clip) else None
+        short = source + duration - limit if limit is not None and source < limit < source + duration else 0
+        placed = Placed(item, position, duration - short, source)
         if pending is not None:
             placed.head = pending.before
             pending = None
         result.items.append(placed)
+        if short:
+            # Rounding to the sequence grid would run past the media's last frame (a 25 fps
+            # clip on a 23.976 timeline): the clip ends there and a gap keeps everything after in place.
+            result.items.append(Placed(otio.schema.Gap(name="media end"), position + duration - short, short))
         position += duration
     return result
+
+
+def _media_end(clip: otio.schema.Clip, rate) -> int | None:
+    """The frame after the media's last, in frames at ``rate`` (None when unknown)."""
+    ref = clip.media_reference
+    if not isinstance(ref, otio.schema.ExternalReference) or clip.source_range is None:
+        return None
+    facts = media_facts(ref, rate)
+    if not facts.frames:
+        return None
+    exact = rates.exact_rate(rate)
+    start = rates.frames(rates.rational(facts.start, facts.rate), exact)
+    return start + int(Fraction(facts.frames) * exact / facts.rate)

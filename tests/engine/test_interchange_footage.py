@@ -285,7 +285,6 @@ def test_clip_to_the_last_frame_never_runs_past_its_media(footage, shared, tmp_p
     timeline = _proposal([(footage["m25.mov"], 12, 51), (footage["m2997.mov"], 7, 68)], Fraction(24000, 1001))
     result = export_timeline(timeline, tmp_path / "end.fcpxml", "resolve")
     tree = _validate_fcpxml(shared, result.path)
-    assert any("shortened to 48 frames" in line for line in result.skipped)
     asset = tree.find(".//asset")
     first = tree.find(".//spine/asset-clip")
     end = _time(first.get("start")) + _time(first.get("duration"))
