@@ -228,6 +228,8 @@ def _assemble(name, shots, slots: list[Slot], picks, problem: Problem, arc: Arc,
         out = f"{out} at {timecode(position + slot.frames, rate)}"
         reason = (f"in: {trim.reason_in}; out: {out}; serves {section} "
                   f"(target arousal {problem.target_arousal[pick.slot]:.2f}, shot {shot.arousal:.2f})")
+        if pick.jump > 0:
+            reason += "; looks like the shot before it from the same source (a jump cut, penalised)"
         cuts.append(Cut(shot, trim.start, trim.end, position, slot.frames, section,
                         float(problem.target_arousal[pick.slot]), reason))
         position += slot.frames
