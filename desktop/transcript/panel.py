@@ -50,6 +50,21 @@ class WordView(QTextEdit):
         self.layout_ = layout
         self.setPlainText(layout.text if layout else "")
         self.setPlaceholderText(placeholder)
+        if layout is None:
+            return
+        # long pauses and filler words stand out: they are what an editor trims
+        pause, filler = QTextCharFormat(), QTextCharFormat()
+        pause.setForeground(QColor("#7f8c99"))
+        pause.setFontItalic(True)
+        filler.setForeground(QColor("#e07a3a"))
+        filler.setFontStrikeOut(True)
+        marks = [(span, pause) for span in layout.pause_spans]
+        marks += [(layout.spans[i], filler) for i in layout.fillers]
+        for (start, end), style in marks:
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(style)
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.transcript.gaps import PAUSE_S, is_filler
 from engine.transcript.matching import words_of
 from engine.transcript.result import Transcript, Word
 
@@ -16,12 +17,16 @@ class Layout:
     text: str
     words: list[Word]
     spans: list[tuple[int, int]]  # character range of each word in `text`
+    pause_spans: list[tuple[int, int]] = field(default_factory=list)  # "⏸ 1.8 s" marks
+    fillers: list[int] = field(default_factory=list)  # indices of filler words
 
     @classmethod
     def of(cls, transcript: Transcript) -> Layout:
         parts: list[str] = []
         words: list[Word] = []
         spans: list[tuple[int, int]] = []
+        pause_spans: list[tuple[int, int]] = []
+        fillers: list[int] = []
         at = 0
         for segment in transcript.segments:
             if parts:
@@ -31,11 +36,18 @@ class Layout:
                 if k:
                     parts.append(" ")
                     at += 1
+                if words and word.start - words[-1].end >= PAUSE_S:  # a long pause, shown
+                    mark = f"⏸ {word.start - words[-1].end:.1f} s"
+                    parts.append(mark + " ")
+                    pause_spans.append((at, at + len(mark)))
+                    at += len(mark) + 1
+                if is_filler(word):
+                    fillers.append(len(words))
                 parts.append(word.text)
                 spans.append((at, at + len(word.text)))
                 words.append(word)
                 at += len(word.text)
-        return cls("".join(parts), words, spans)
+        return cls("".join(parts), words, spans, pause_spans, fillers)
 
     def word_at_char(self, position: int) -> int | None:
         """The word under a text position (the nearest one before it between words)."""

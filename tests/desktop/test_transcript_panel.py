@@ -81,6 +81,12 @@ def test_transcript_panel_follows_seeks_marks_and_searches(qtbot, window, tmp_pa
     for phrase in ("the lamp in the hallway is broken again", "after dinner", "kitchen door"):
         assert phrase in text
     assert float(window.timeline_model.rate) == 25
+    # the silences between the lines (over a second each) are shown where they fall
+    layout = panel.layout_
+    assert len(layout.pause_spans) == 2
+    marks = [layout.text[a:b] for a, b in layout.pause_spans]
+    assert all(m.startswith("⏸ ") and m.endswith(" s") and float(m[2:-2]) >= 1.0 for m in marks)
+    assert layout.text.index(marks[0]) < layout.text.lower().index("i will fix")
 
     # the playhead inside "dinner" highlights that word
     dinner = panel.layout_.words[_word_index(panel, "dinner")]

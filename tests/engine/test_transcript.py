@@ -250,3 +250,15 @@ def test_model_option_takes_a_local_model_folder(tmp_path, capsys):
     doc = json.loads(captured.out)
     assert doc["model"] == str(folder) and doc["language"] == "en"
     assert "could not be loaded" not in captured.err
+
+
+def test_long_pauses_between_lines_are_found(scene):
+    from engine.transcript.gaps import pauses
+    from engine.transcript.result import Transcript
+
+    _, _, transcripts = scene
+    transcript = Transcript.from_cache(transcripts["take1"])
+    found = pauses(transcript)
+    assert len(found) == 2  # between the three lines, not inside them
+    for (start, end), (_, line_start, _) in zip(found, TAKES["take1"][1:], strict=True):
+        assert abs(end - line_start) <= 0.35 and end - start >= 1.0
