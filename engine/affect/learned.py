@@ -26,6 +26,10 @@ from .features import VERSION as FEATURES_VERSION
 
 MODEL_NAME = "learned"
 MIN_LABELS = 20
+#: Feature versions whose every feature means what today's does (version 2 only added
+#: features; LightGBM takes the missing ones of older labels as NaN), so the editor's
+#: earlier labels keep training the model.
+COMPATIBLE_VERSIONS = frozenset({"1", FEATURES_VERSION})
 FOLDS = 5
 # Small-data settings: a handful of labels per class must still allow splits.
 PARAMS = {
@@ -208,9 +212,9 @@ def train(X: np.ndarray, labels: list[str]) -> LearnedModel | None:
 
 
 def retrain(store: LabelStore | None = None) -> LearnedModel | None:
-    """Retrain from the stored labels (those measured with today's features) and save."""
+    """Retrain from the stored labels (those measured with today's or compatible features) and save."""
     store = store or LabelStore()
-    entries = [e for e in store.entries() if e.get("features_version") == FEATURES_VERSION]
+    entries = [e for e in store.entries() if e.get("features_version") in COMPATIBLE_VERSIONS]
     X, labels = matrix(entries)
     model = train(X, labels)
     if model is not None:

@@ -76,3 +76,22 @@ def test_cli_calls_a_signer_neutral(media, capsys):
     (doc,) = json.loads(capsys.readouterr().out)
     assert doc["shots"] and all(s["label"] == "neutral" and s["note"] for s in doc["shots"])
     assert all(s["uncertain"] == (s["confidence"] < 0.5) for s in doc["shots"])
+
+
+def test_labels_measured_before_the_new_features_keep_training(tmp_path, llama_and_signer):
+    from engine.affect import learned
+    from engine.affect.features import FEATURE_NAMES
+
+    shots, values = llama_and_signer
+    store = learned.LabelStore(tmp_path)
+    old_names = [n for n in FEATURE_NAMES if n not in ("motion_burst", "camera_shake", "face_expressive")
+                 and not n.startswith("expr_")]
+    entries = []
+    for i in range(24):  # version-1 labels: no new features
+        v = values[i % len(values)]
+        label = "action" if v["motion"] > 0.08 else "neutral"
+        entries.append({"key": f"k{i}", "file": "f", "start_frame": i, "end_frame": i, "label": label,
+                        "features": {n: v[n] * (1 + 0.01 * i) for n in old_names}, "features_version": "1"})
+    store._write(entries)
+    model = learned.retrain(store)
+    assert model is not None and model.labels == 24
