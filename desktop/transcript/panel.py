@@ -31,6 +31,7 @@ from engine.transcript.result import Segment, Transcript
 from .words import Layout, search
 
 JOB = "engine.transcript.transcribe:transcribe_job"
+CACHED = "engine.transcript.transcribe:cached_transcript_job"
 
 
 class WordView(QTextEdit):
@@ -117,6 +118,7 @@ class TranscriptPanel(QWidget):
         self._jobs: dict[Path, Job] = {}
         self._live: dict[Path, list[Segment]] = {}
         self._pending_seek: tuple[Path, float] | None = None
+        self._asked: set[Path] = set()  # clips whose cached transcript was looked up
 
         self.title = QLabel("No clip selected")
         self.title.setObjectName("transcriptTitle")
@@ -164,6 +166,11 @@ class TranscriptPanel(QWidget):
         self.title.setText(self.path.name)
         self.transcribe_button.setEnabled(self.path not in self._jobs)
         self._render()
+        if self.path not in self.transcripts and self.path not in self._asked and self.runner is not None:
+            # a transcript made earlier (another session, the CLI) is in the analysis cache
+            self._asked.add(self.path)
+            lookup = self.runner.submit(CACHED, self.path)
+            lookup.finished.connect(lambda result, p=self.path: result and self._on_finished(p, result))
         if self._pending_seek and self._pending_seek[0] == self.path:
             self.seek(self._pending_seek[1])
         self._pending_seek = None

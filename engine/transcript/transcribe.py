@@ -25,7 +25,7 @@ _DEFAULT_CACHE = object()
 
 
 def transcribe_job(path: str | PathLike[str], model: str | None = None, language: str | None = None,
-                   cache=_DEFAULT_CACHE) -> Job[Transcript]:
+                   cache=_DEFAULT_CACHE, only_cached: bool = False) -> Job[Transcript | None]:
     """Transcribes the speech of one media file; yields progress and each segment as a `Partial`.
 
     Args:
@@ -35,6 +35,7 @@ def transcribe_job(path: str | PathLike[str], model: str | None = None, language
             warning in the result.
         language: A language code ("en", "fr"); None to detect it (English-only models say "en").
         cache: An `AnalysisCache`; the user's cache by default, None for no caching.
+        only_cached: return the cached transcript, or None without transcribing.
 
     Returns:
         The `Transcript`; empty with a `reason` for a file without sound or with silence only.
@@ -72,6 +73,8 @@ def transcribe_job(path: str | PathLike[str], model: str | None = None, language
             result = Transcript.from_cache(hit)
             result.warnings = warnings
             return result
+    if only_cached:
+        return None
 
     sound = yield from _decode(path, info.duration or 0.0)
     duration = sound.size / RATE
@@ -111,6 +114,13 @@ def transcribe_job(path: str | PathLike[str], model: str | None = None, language
         cache.put(key, analyser, VERSION, result.to_cache())
     yield 1.0, f"{path.name}: {len(result.words)} words"
     return result
+
+
+def cached_transcript_job(path: str | PathLike[str], model: str | None = None,
+                          language: str | None = None) -> Job[Transcript | None]:
+    """The transcript already in the cache for `path` and this model, or None (quick: the app
+    asks for it whenever a clip is shown)."""
+    return transcribe_job(path, model, language, only_cached=True)
 
 
 def transcribe(path: str | PathLike[str], progress: Callable[[float, str], None] | None = None,

@@ -131,3 +131,11 @@ def test_transcript_panel_follows_seeks_marks_and_searches(qtbot, window, tmp_pa
     panel.search_box.clear()
     qtbot.keyClicks(panel.search_box, "zebra crossing")
     assert panel.results.item(0).text() == "No transcript says that"
+
+    # a later session finds the transcript in the analysis cache when the clip is shown
+    later = type(panel)(window.analysis.runner, window.timeline_model)
+    qtbot.addWidget(later)
+    with qtbot.waitSignal(later.transcribed, timeout=30000):
+        later.show_clip(clip)
+    assert later.view.toPlainText() == panel.view.toPlainText()
+    assert later.transcribe_button.text() == "Transcribe again"
