@@ -297,7 +297,10 @@ class FcpxmlWriter:
         duration = placed.duration
         if facts.frames:
             room = (media_first + Fraction(facts.frames) / facts.rate - origin) / self.frame
-            if duration > room:
+            if room < duration - 1:  # the timeline itself asks for more than the media holds
+                self.skipped.append(f"clip {clip.name!r} runs {float((duration - room) * self.frame):.2f} s "
+                                    "past the end of its media")
+            elif duration > room:  # sequence-grid rounding: end on the media's last frame
                 duration = max(int(room), 1)
                 self.skipped.append(f"clip {clip.name!r} shortened to {duration} frames: its media ends there")
         return origin, duration

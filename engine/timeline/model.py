@@ -368,6 +368,10 @@ def layout(track: otio.schema.Track, rate) -> TrackLayout:
             source = rates.frames(item.source_range.start_time, rate)
         limit = _media_end(item, rate) if isinstance(item, otio.schema.Clip) else None
         short = source + duration - limit if limit is not None and source < limit < source + duration else 0
+        if short > 1:
+            # Not grid rounding (at most one frame) but a timeline asking for more than the
+            # media holds (a stand-in shorter than its shot): that edit is the editor's.
+            short = 0
         placed = Placed(item, position, duration - short, source)
         if pending is not None:
             placed.head = pending.before
