@@ -2,9 +2,10 @@
 
 Prompts are few-shot with fixed prefixes ("Title:", "NAME:", "Beat 3 (Act 2, Midpoint):")
 so a model only has to fill one slot at a time, and each parser accepts a slot only when it
-looks like what was asked for. Whatever a model gets wrong (the bundled model knows
-Shakespeare's dialogue, not outlines) is filled from the logline by plain rules, so every
-step returns a usable structure for the writer to edit.
+looks like what was asked for. Whatever a model gets wrong (a 135M model often strays) is
+filled from the logline by plain rules, so every step returns a usable structure for the
+writer to edit. Scene drafts are assembled by the app from short pieces (one speech at a
+time), so their Fountain is valid whatever the model's own layout.
 """
 from __future__ import annotations
 
