@@ -170,7 +170,7 @@ class TranscriptPanel(QWidget):
             # a transcript made earlier (another session, the CLI) is in the analysis cache
             self._asked.add(self.path)
             lookup = self.runner.submit(CACHED, self.path)
-            lookup.finished.connect(lambda result, p=self.path: result and self._on_finished(p, result))
+            lookup.finished.connect(lambda result, p=self.path: self._on_cached(p, result))
         if self._pending_seek and self._pending_seek[0] == self.path:
             self.seek(self._pending_seek[1])
         self._pending_seek = None
@@ -182,7 +182,10 @@ class TranscriptPanel(QWidget):
         self.cancel_button.setVisible(running)
         if transcript is not None:
             self.layout_ = Layout.of(transcript)
-            self.view.show_layout(self.layout_, transcript.reason or "")
+            if self.layout_.text != self.view.toPlainText() or not self.layout_.text:
+                self.view.show_layout(self.layout_, transcript.reason or "")  # keeps a selection
+            else:
+                self.view.layout_ = self.layout_
             self.status.setText("; ".join(filter(None, [transcript.reason, *transcript.warnings])))
             self.transcribe_button.setText("Transcribe again")
         elif running:
@@ -243,6 +246,11 @@ class TranscriptPanel(QWidget):
                                                *transcript.warnings]))
         self._on_search(self.search_box.text())
         self.transcribed.emit(transcript)
+
+    def _on_cached(self, path: Path, transcript: Transcript | None) -> None:
+        # a transcription started meanwhile gives the same words, and its own end
+        if transcript is not None and path not in self._jobs and path not in self.transcripts:
+            self._on_finished(path, transcript)
 
     def _on_ended(self, path: Path, message: str) -> None:
         self._jobs.pop(path, None)

@@ -17,7 +17,7 @@ class Layout:
     text: str
     words: list[Word]
     spans: list[tuple[int, int]]  # character range of each word in `text`
-    pause_spans: list[tuple[int, int]] = field(default_factory=list)  # "⏸ 1.8 s" marks
+    pause_spans: list[tuple[int, int]] = field(default_factory=list)  # "[1.8 s]" marks (a glyph the default fonts all have)
     fillers: list[int] = field(default_factory=list)  # indices of filler words
 
     @classmethod
@@ -37,7 +37,7 @@ class Layout:
                     parts.append(" ")
                     at += 1
                 if words and word.start - words[-1].end >= PAUSE_S:  # a long pause, shown
-                    mark = f"⏸ {word.start - words[-1].end:.1f} s"
+                    mark = f"[{word.start - words[-1].end:.1f} s]"
                     parts.append(mark + " ")
                     pause_spans.append((at, at + len(mark)))
                     at += len(mark) + 1
