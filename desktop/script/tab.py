@@ -40,11 +40,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.runner import Job, ProcessRunner
 from desktop.script.footage_panel import FootagePanel
 from desktop.script.outline_panel import OutlinePanel
 from desktop.script.preview import ScreenplayPreview
-from desktop.runner import Job, ProcessRunner
 from engine.jobs import one_line
+from engine.script.models import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -241,9 +242,9 @@ class ScriptTab(QWidget):
         self.sources.addTab(self.footage, "From footage")
 
         # Model and sampling.
-        self.model = QLineEdit("gpt2")
-        self.model.setToolTip("A Hugging Face model id (used from the local cache when offline) "
-                              "or a local model folder")
+        self.model = QLineEdit(DEFAULT_MODEL)
+        self.model.setToolTip("The bundled SmolLM2-135M-Instruct, a Hugging Face model id (used "
+                              "from the local cache when offline) or a local model folder")
         browse = QToolButton()
         browse.setText("…")
         browse.setToolTip("Choose a local model folder")
@@ -463,6 +464,8 @@ class ScriptTab(QWidget):
             text = result.draft(index)
         elif not result.chat and result.prompt.strip() and current.endswith(result.prompt):
             text = current + result.variants[index]  # the prompt was the document's end
+        elif result.chat and result.prompt.strip() and current.rstrip().endswith(result.prompt.rstrip()):
+            text = current.rstrip() + "\n\n" + result.continuation(index)
         else:
             text = current.rstrip() + "\n\n" + result.draft(index)
         self._set_document(normalise(text))
@@ -604,7 +607,7 @@ class ScriptTab(QWidget):
     # --- worker plumbing -----------------------------------------------------------------
 
     def _model_name(self) -> str:
-        return self.model.text().strip() or "gpt2"
+        return self.model.text().strip() or DEFAULT_MODEL
 
     def _start(self, target: str, args: tuple, on_finished, message: str, **kwargs) -> Job:
         self.clear_error()
@@ -640,13 +643,12 @@ class ScriptTab(QWidget):
         self.fallback_message = message or None
         if fallback:
             self.banner.setText(
-                f"⚠ {message}. It writes Shakespeare-flavoured dialogue in screenplay layout — "
-                "a stand-in for testing, not a writer. For real drafts, enter a cached model id "
-                "or a local model folder under Model.")
+                f"⚠ {message}. It is a small model (135M parameters): short scenes, plain "
+                "dialogue. For stronger drafts, enter a cached model id or a local model "
+                "folder under Model.")
             self.banner.setToolTip(f"Model in use: {model_id}")
             self.banner.show()
-            self.model_label.setText(f"In use: bundled model ({Path(model_id).name}) — "
-                                     f"“{self.model.text()}” unavailable")
+            self.model_label.setText(f"In use: {model_id} — “{self.model.text()}” unavailable")
         else:
             self.banner.hide()
             self.model_label.setText(f"In use: {model_id}")
@@ -675,7 +677,8 @@ class ScriptTab(QWidget):
         self.result = result
         for index, pane in enumerate(self.panes):
             if index < len(result.variants):
-                pane.text.setPlainText(result.variants[index])  # exact decode of the whole variant
+                # the exact decode of the whole variant, laid out as Fountain for a chat model
+                pane.text.setPlainText(result.continuation(index))
                 pane.meta.setText(f"seed {result.seeds[index]} · {result.tokens[index]} tokens")
                 pane.use_button.setEnabled(bool(result.variants[index].strip()) or bool(result.prompt.strip()))
             else:
@@ -683,7 +686,7 @@ class ScriptTab(QWidget):
         speed = sum(result.tokens) / result.seconds if result.seconds else 0
         what = "Stopped" if result.cancelled else "Done"
         self._summary = (f"{len(result.variants)} variant(s), {sum(result.tokens)} tokens in "
-                         f"{result.seconds:.1f} s ({speed:.0f} tokens/s), seed {result.params.seed}.")
+                         f"{result.seconds:.1f} s ({speed:.1f} tokens/s), seed {result.params.seed}.")
         self.status.setText(f"{what}: {self._summary}")
         self.progress.setValue(1000 if not result.cancelled else self.progress.value())
 

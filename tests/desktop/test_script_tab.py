@@ -1,21 +1,38 @@
-"""The script tab: real generation with the bundled model in the tab's worker process,
-streaming into variant panes, Stop, accepting a variant, the formatted preview, exports, the
-outline steps and footage markers. HF_HUB_OFFLINE=1 and gpt2 is not cached, so the fallback
-is in use."""
+"""The script tab: real generation in the tab's worker process, streaming into variant panes,
+Stop, accepting a variant, the formatted preview, exports, the outline steps and footage markers.
+
+The default model (the bundled SmolLM2-135M-Instruct) writes the first scene and stands in for
+gpt2, which is not cached (HF_HUB_OFFLINE=1); the machinery tests use a 1.35M-parameter local
+model folder (the "any local folder" flow) so they stay quick on a CPU."""
 from __future__ import annotations
 
+import os
 import time
 import xml.etree.ElementTree as ET
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
 from desktop.script.outline_panel import parse_beats
 from desktop.script.preview import render_lines
 from desktop.script.tab import ScriptTab
-from engine.script import parse
+from engine.script import BUNDLED_MODEL, ensure_converted, parse
+from engine.script.models import converted_folder
 
 WAIT = 120_000  # first use loads the model
+WAIT_BUNDLED = 600_000  # 135M parameters in a worker below the GUI's priority, on a busy CPU
+TINY_LM = Path(__file__).parents[1] / "engine" / "data" / "tiny-script-lm"
+LIGHTHOUSE = ("INT. LIGHTHOUSE - NIGHT\n\nMARA, 40s, soaked, climbs the last stair. The lamp is dark. "
+              "OWEN sits beside it, holding a letter.\n\nMARA\nYou let it go out.\n")
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    """The bundled model converted once per session (shared with tests/engine/test_script_*)."""
+    root = tmp_path_factory.getbasetemp() / "script-model-cache"
+    ensure_converted(root)
+    return converted_folder(root)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +46,16 @@ def runner(qapp):
 
 
 @pytest.fixture
-def tab(qtbot, qapp, runner):
+def tab(qtbot, qapp, runner, converted):
+    # The worker starts with this test's cache folder: give it the converted model, as a
+    # second run of the app finds it.
+    cache = Path(os.environ["MOVIOLA_CACHE_DIR"]) / "script-models"
+    cache.mkdir(parents=True, exist_ok=True)
+    if not (cache / converted.name).exists():
+        (cache / converted.name).symlink_to(converted, target_is_directory=True)
     widget = ScriptTab(runner=runner)
+    assert widget.model.text() == BUNDLED_MODEL
+    widget.model.setText(str(TINY_LM))
     qtbot.addWidget(widget)
     widget.resize(1400, 900)
     widget.show()
@@ -38,17 +63,43 @@ def tab(qtbot, qapp, runner):
     widget.shutdown()
 
 
-def _generate(qtbot, tab, variants=2, tokens=40, seed=7):
+def _generate(qtbot, tab, variants=2, tokens=40, seed=7, wait=WAIT):
     tab.variants.setValue(variants)
     tab.max_tokens.setValue(tokens)
     tab.seed.setValue(seed)
     tab.generate_button.click()
     assert tab.busy() and not tab.generate_button.isEnabled() and tab.stop_button.isEnabled()
-    qtbot.waitUntil(lambda: not tab.busy(), timeout=WAIT)
+    qtbot.waitUntil(lambda: not tab.busy(), timeout=wait)
     return tab.streamed
 
 
-def test_generates_variants_side_by_side_with_the_fallback_banner(qtbot, tab):
+def test_default_model_continues_the_scene_with_its_characters(qtbot, tab):
+    tab.model.setText(BUNDLED_MODEL)
+    tab.prompt.setPlainText(LIGHTHOUSE)
+    _generate(qtbot, tab, variants=1, tokens=24, seed=1, wait=WAIT_BUNDLED)
+    assert tab.error.isHidden(), tab.error.text()
+    result = tab.result
+    assert result.model == BUNDLED_MODEL and not result.fallback and result.chat
+    assert tab.banner.isHidden() and tab.model_label.text() == f"In use: {BUNDLED_MODEL}"
+    shown = tab.panes[0].text.toPlainText()
+    assert shown.splitlines()[0] == "OWEN"  # the reply opens on the scene's other character
+    tab.panes[0].use_button.click()
+    elements = parse(tab.document.toPlainText()).elements
+    assert elements[0].text == "INT. LIGHTHOUSE - NIGHT"
+    cues = [e.text for e in elements if e.kind == "character"]
+    assert cues[:2] == ["MARA", "OWEN"]
+
+
+def test_fallback_banner_names_the_missing_model_and_the_bundled_one(qtbot, tab):
+    tab.model.setText("gpt2")
+    _generate(qtbot, tab, variants=1, tokens=8, wait=WAIT_BUNDLED)
+    assert tab.result.fallback and tab.result.model == BUNDLED_MODEL
+    assert tab.banner.isVisible()
+    assert "gpt2 is not available offline" in tab.banner.text()
+    assert "using the bundled SmolLM2-135M-Instruct" in tab.banner.text()
+
+
+def test_generates_variants_side_by_side(qtbot, tab):
     streamed = _generate(qtbot, tab, variants=2)
     assert tab.error.isHidden(), tab.error.text()
     assert len(tab.panes) == 2
@@ -59,11 +110,9 @@ def test_generates_variants_side_by_side_with_the_fallback_banner(qtbot, tab):
         assert "seed" in pane.meta.text()
     assert streamed[0] > 1 and streamed[1] > 1  # both panes filled piece by piece
     result = tab.result
-    assert result.fallback and len(result.variants) == 2 and result.seeds == [7, 8]
+    assert not result.fallback and len(result.variants) == 2 and result.seeds == [7, 8]
     assert all(n <= 40 for n in result.tokens)
-    assert tab.banner.isVisible()
-    assert "gpt2 is not available offline" in tab.banner.text()
-    assert result.message in tab.banner.text()
+    assert tab.banner.isHidden()
     assert tab.status.text().startswith("Done")
 
 
@@ -216,10 +265,8 @@ def test_worker_errors_are_one_line_messages(qtbot, tab, tmp_path):
     import json
     import shutil
 
-    from engine.script import FALLBACK_DIR
-
     damaged = tmp_path / "damaged-model"
-    shutil.copytree(FALLBACK_DIR, damaged)
+    shutil.copytree(TINY_LM, damaged)
     tokenizer = json.loads((damaged / "tokenizer.json").read_text(encoding="utf-8"))
     tokenizer["added_tokens"].append({"id": 5000, "content": "INT.", "single_word": False,
                                       "lstrip": False, "rstrip": False, "normalized": False,
