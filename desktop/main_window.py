@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
             ("&Import Files…", "Ctrl+I", self.import_files_dialog),
             ("Import &Folder…", "Ctrl+Shift+I", self.import_folder_dialog),
             ("&Export Timeline…", "Ctrl+E", self.export_dialog),
+            ("&Annotate Timeline…", None, lambda: self.annotate_timeline()),
         ):
             if text is None:
                 file_menu.addSeparator()
@@ -162,7 +163,8 @@ class MainWindow(QMainWindow):
                 self.recent_menu.aboutToShow.connect(self._fill_recent)
                 continue
             action = QAction(text, self)
-            action.setShortcut(QKeySequence(shortcut))
+            if shortcut is not None:
+                action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(slot)
             file_menu.addAction(action)
         file_menu.addSeparator()
@@ -408,6 +410,21 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(timeline, folder, self)
         if dialog.exec() and dialog.result_path:
             self.statusBar().showMessage(f"Exported {dialog.result_path}")
+
+    def annotate_timeline(self, path: Path | None = None, output: Path | None = None):
+        """The editor's Premiere/Resolve timeline back with emotion markers (in the worker)."""
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "Annotate a timeline", "",
+                                                  "Timelines (*.xml *.fcpxml *.otio)")
+            if not name:
+                return None
+            path = Path(name)
+        self.statusBar().showMessage(f"Annotating {path.name}: analysing its sources…")
+        job = self.analysis.runner.submit("engine.annotate:annotate_job", str(path),
+                                          str(output) if output else None)
+        job.finished.connect(lambda line: self.statusBar().showMessage(str(line)))
+        job.failed.connect(lambda message: self.statusBar().showMessage(f"Not annotated: {message}"))
+        return job
 
     # -- playhead and marks: one place, the timeline model -----------------------------------
     def _on_playback_position(self, frame: int) -> None:

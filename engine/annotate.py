@@ -45,6 +45,25 @@ def analyse(path: str):
     return moods
 
 
+def annotate_job(timeline: str, output: str | None = None):
+    """The app's File ▸ Annotate Timeline…: the same as the command, as a worker job.
+
+    Returns:
+        One line for the status bar: where it wrote and what it added.
+
+    Raises:
+        InterchangeError: the timeline cannot be read or written (the message names it).
+    """
+    from engine.timeline.annotate import annotate_file
+
+    yield 0.0, f"analysing the sources of {timeline}"
+    result = annotate_file(timeline, output, analyse)
+    yield 1.0, "written"
+    report = f" ({'; '.join(result.report)})" if result.report else ""
+    return (f"Annotated {result.path}: {result.markers} emotion marker(s) and {result.peaks} arc "
+            f"peak(s) from {len(result.analysed)} analysed source(s){report}")
+
+
 def _cmd_annotate(args: argparse.Namespace) -> int:
     from engine.timeline.annotate import annotate_file
     from engine.timeline.errors import InterchangeError

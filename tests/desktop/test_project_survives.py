@@ -314,3 +314,34 @@ def test_same_named_clips_read_apart_in_the_bin_and_the_analysis_queue(qtbot, wi
     assert queue == ["C0001.MP4 — card1/", "C0001.MP4 — card2/"]
     shown = sorted(window.bin.topLevelItem(i).text(0) for i in range(2))
     assert shown == queue
+
+
+def test_file_annotate_timeline_writes_the_editors_cut_back_with_markers(qtbot, window, media, tmp_path):
+    from engine.media import probe
+    from engine.timeline.export import export_timeline
+    from engine.timeline.importers import import_timeline
+    from engine.timeline.stringout import stringout
+
+    theirs = export_timeline(stringout([probe(media / "sources" / "asl_yes.mkv")], name="Editor's cut"),
+                             tmp_path / "cut.xml", "premiere").path
+    out = tmp_path / "cut.annotated.xml"
+    job = window.annotate_timeline(theirs, out)
+    with qtbot.waitSignal(job.finished, timeout=240000):
+        pass
+    qtbot.waitUntil(lambda: "Annotated" in window.statusBar().currentMessage(), timeout=5000)
+    assert "1 analysed source(s)" in window.statusBar().currentMessage()
+    after = import_timeline(out).timelines[0]
+    assert [c.name for c in after.video_tracks()[0].find_clips()] == \
+        [c.name for c in import_timeline(theirs).timelines[0].video_tracks()[0].find_clips()]
+    from engine.timeline.model import clip_emotion
+
+    emotion = clip_emotion(after.video_tracks()[0].find_clips()[0])  # the first shot's marker
+    assert emotion is not None and emotion["label"]
+
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<xmeml><sequence>", encoding="utf-8")
+    job = window.annotate_timeline(broken)
+    with qtbot.waitSignal(job.failed, timeout=60000):
+        pass
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Not annotated:") and "broken.xml" in message
