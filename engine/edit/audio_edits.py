@@ -159,7 +159,9 @@ def plan_audio(cuts: Sequence, rate: Fraction) -> tuple[list[AudioPiece], list[A
         if b <= a or not cut.shot.has_audio:
             continue
         src = _source_at(cut, a, rate)
-        pieces.append(AudioPiece(i, a, b - a, src, max(1, round((b - a) * _ratio(cut, rate))),
+        # both ends where the edit search checked them (rounding a length instead can
+        # land the out-point a frame off, inside the line it was placed to miss)
+        pieces.append(AudioPiece(i, a, b - a, src, max(1, _source_at(cut, b, rate) - src),
                                  fade if i > 0 or a > 0 else 0, fade if i < len(cuts) - 1 or b < end else 0))
     return pieces, edits
 

@@ -47,3 +47,37 @@ def test_contradictory_and_unfillable_requests_name_the_conflict():
         propose(shots, 4, "flat")
     with pytest.raises(ValueError, match="cannot be filled"):
         propose([_shot("/r/a.mov", 0, look)], 60, "flat")
+
+
+def test_audio_edits_never_split_a_line_at_mixed_rates():
+    """29.97 and 24 fps sources in a 25 fps edit, lines everywhere: every A1 piece starts
+    and ends in a pause of its own source and keeps its picture's offset."""
+    from engine.edit.audio_edits import _source_at, _splits_speech, plan_audio
+    from engine.edit.proposals import Cut
+
+    rng = np.random.default_rng(3)
+    timeline = Fraction(25)
+    for _trial in range(40):
+        cuts, at = [], 0
+        for k in range(6):
+            rate = (Fraction(30000, 1001), Fraction(24))[k % 2]
+            start = int(rng.integers(0, 400))
+            lines, f = [], start - 100
+            while f < start + 300:
+                a = f + int(rng.integers(3, 20))
+                b = a + int(rng.integers(10, 60))
+                lines.append((a, b))
+                f = b
+            shot = AnalysedShot(Path(f"/r/{k}.mov"), rate, start, start + 199, index=k, speech=lines,
+                                extra={"frame_count": 1000})
+            frames = int(rng.integers(20, 60))
+            src = start + 40
+            cuts.append(Cut(shot, src, src + round(frames * float(rate) / 25) - 1, at, frames, "s", 0.5, ""))
+            at += frames
+        pieces, edits = plan_audio(cuts, timeline)
+        assert all(e.kind != "inside speech" for e in edits)
+        for p in pieces:
+            shot = cuts[p.cut].shot
+            assert not _splits_speech(shot, p.source_start)
+            assert not _splits_speech(shot, p.source_start + p.source_frames)
+            assert p.source_start == _source_at(cuts[p.cut], p.record_start, timeline)
