@@ -49,10 +49,14 @@ class Transcript:
         return None if not self.fps else int(seconds * self.fps + 1e-6)
 
     def to_dict(self) -> dict[str, Any]:
-        """The `--json` form: times in seconds, words with their probability."""
+        """The `--json` form: times in seconds, words with their probability; with video, each
+        segment's first and last frame too (frames count from 0 at the file's start)."""
+        frames = (lambda s: {"start_frame": self.frame(s.start), "end_frame": self.frame(s.end)}
+                  ) if self.fps else (lambda s: {})
         return {"file": self.file, "model": self.model, "language": self.language,
-                "segments": [{"start": s.start, "end": s.end, "text": s.text.strip(),
+                "segments": [{"start": s.start, "end": s.end, **frames(s), "text": s.text.strip(),
                               "words": [asdict(w) for w in s.words]} for s in self.segments],
+                "fps": self.fps,
                 **({"reason": self.reason} if self.reason else {}),
                 **({"warnings": list(self.warnings)} if self.warnings else {})}
 

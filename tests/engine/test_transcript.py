@@ -262,3 +262,18 @@ def test_long_pauses_between_lines_are_found(scene):
     assert len(found) == 2  # between the three lines, not inside them
     for (start, end), (_, line_start, _) in zip(found, TAKES["take1"][1:], strict=True):
         assert abs(end - line_start) <= 0.35 and end - start >= 1.0
+
+
+def test_video_with_narration_gives_times_and_frames_of_the_file(media, capsys):
+    # seq01 (25 fps) carries the lecture from 17.016 s under its pictures (sequences/*.json)
+    clip = media / "sequences/seq01_25fps.mp4"
+    if not clip.exists():
+        pytest.skip(f"{clip} missing")
+    assert main(["transcribe", str(clip), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["fps"] == 25.0
+    said = " ".join(s["text"] for s in doc["segments"]).lower()
+    assert "mgh is the work i have done" in said and "potential energy" in said
+    for s in doc["segments"]:
+        assert s["start_frame"] == int(s["start"] * 25 + 1e-6) and s["end_frame"] >= s["start_frame"]
+    assert doc["segments"][-1]["end"] <= 31.4  # within the clip's own 31.36 s
