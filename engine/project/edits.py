@@ -59,7 +59,14 @@ class Relabel(Edit):
     def revert(self, project) -> None:
         clip = self._clip(project)
         if clip is not None and self._before_emotion is not None:
-            meta(clip)["emotion"] = dict(self._before_emotion)
+            # restore only what the relabel wrote: scores a re-analysis merged in meanwhile stay
+            emotion = dict(lookup(clip, "emotion", default={}) or {})
+            for key in ("label", "source"):
+                if key in self._before_emotion:
+                    emotion[key] = self._before_emotion[key]
+                else:
+                    emotion.pop(key, None)
+            meta(clip)["emotion"] = emotion
             for marker, name in zip(clip.markers, self._before_markers):
                 marker.name = name
         project.set_label(self.fingerprint, self.start_frame, self._before_label)
