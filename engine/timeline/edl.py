@@ -280,7 +280,7 @@ def _build(events, rate, drop, title, unsupported) -> otio.schema.Timeline:
     model.set_timeline_facts(timeline, rate, drop)
     placed: dict[tuple[str, int], list] = {}
     stack_markers = []
-    for index, event in enumerate(events):
+    for event in events:
         if event["rec_out"] == event["rec_in"] and event["kind"] == "C":
             continue  # the outgoing half of a dissolve
         src_len = event["src_out"] - event["src_in"]

@@ -149,7 +149,7 @@ class XmemlWriter:
             xml_track = 0
             for lay in layouts:
                 channels = (2 if self._stereo(lay) else 1) if kind == "audio" else 1
-                for channel in range(channels):
+                for _channel in range(channels):
                     xml_track += 1
                     clip_index = 0
                     for placed in lay.clips:

@@ -172,9 +172,9 @@ def render_for_shot(element: Element, path: str | Path, output: str | Path, star
                     end: int | None = None, track: CameraTrack | None = None,
                     tracker_settings=None) -> Job[RenderReport]:
     """Render an element for frames ``start <= k < end`` of a file, tracking it first if needed."""
+    from engine.jobs import scaled
     from engine.media import probe
 
-    from engine.jobs import scaled
     from .tracking import track_shot
 
     v = probe(path).video

@@ -103,7 +103,7 @@ def test_cost_does_not_grow_with_length(tmp_path, monkeypatch):
                 reads.append(self.count)
                 self._f.close()
 
-        monkeypatch.setattr("builtins.open", lambda p, mode="r", *a, **k: Counting(real_open(p, mode, *a, **k)))
+        monkeypatch.setattr("builtins.open", lambda p, mode="r", *a, _open=real_open, **k: Counting(_open(p, mode, *a, **k)))
         fingerprint(path)
         monkeypatch.setattr("builtins.open", real_open)
     assert reads[0] == reads[1] == SAMPLE_COUNT * BLOCK_SIZE
