@@ -11,9 +11,14 @@ def test_proposals_from_analysed_footage_carry_emotion(media):
     assert len(timelines) == 3
     clips_used = list(timelines[0].video_tracks()[0].find_clips())
     assert clips_used
+    from engine.affect.labels import LABELS
+
     labels = {c.metadata["moviola"]["emotion"]["label"] for c in clips_used}
-    assert labels <= {"calm", "tender", "joyful", "tense", "suspense", "sad", "action"}
-    assert "neutral" not in labels  # real scores, not the adapter's defaults
+    assert labels <= set(LABELS)
+    # Real scores, not the adapter's defaults ("neutral" is a real label now; an unscored
+    # shot sits exactly at valence 0, arousal 0.5).
+    assert all((c.metadata["moviola"]["emotion"]["valence"], c.metadata["moviola"]["emotion"]["arousal"])
+               != (0.0, 0.5) for c in clips_used)
     assert timelines[0].metadata["moviola"]["explanation"]
     seconds = timelines[0].video_tracks()[0].duration().to_seconds()
     assert 3 <= seconds <= 12
