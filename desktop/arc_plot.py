@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from PySide6.QtCore import QSize
 from matplotlib.figure import Figure
+from PySide6.QtCore import QSize
 
 from engine.edit.arc_curve import arc_points
 

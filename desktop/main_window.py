@@ -14,10 +14,10 @@ from desktop.export_dialog import ExportDialog
 from desktop.inspector import Inspector
 from desktop.media_bin import MediaBin
 from desktop.project_controller import ProjectController
+from desktop.project_model import ProjectModel
 from desktop.proposals_panel import ProposalsPanel
 from desktop.script.tab import ScriptTab
 from desktop.subscriptions import subscribe
-from desktop.project_model import ProjectModel
 from desktop.timeline.view import TimelineView
 from desktop.undo import push
 from desktop.vfx.tab import VfxTab

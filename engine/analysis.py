@@ -5,11 +5,10 @@ so re-analysing a file the cache knows costs no decoding.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-
-import dataclasses
 from typing import TYPE_CHECKING
 
 from engine.jobs import Job, scaled

@@ -15,7 +15,8 @@ from engine.affect.labels import is_uncertain
 
 from . import ruler
 from .canvas import HEADER_WIDTH, Canvas, Row, runs
-from .colors import EMOTION_COLORS, IN_OUT as IN_OUT_HEX, element_color, emotion_color, ink_for
+from .colors import EMOTION_COLORS, element_color, emotion_color, ink_for
+from .colors import IN_OUT as IN_OUT_HEX
 from .content import Element, Lane, MarkerRows
 from .model import ShotIndex, TimelineModel, timecode
 

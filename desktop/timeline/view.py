@@ -10,8 +10,16 @@ from collections import OrderedDict
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QSize, Qt, Signal
-from PySide6.QtGui import (QFont, QFontDatabase, QKeyEvent, QMouseEvent, QPainter, QPaintEvent,
-                           QPixmap, QWheelEvent)
+from PySide6.QtGui import (
+    QFont,
+    QFontDatabase,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from desktop.images import qimage_from_rgb
@@ -20,7 +28,6 @@ from desktop.subscriptions import subscribe
 from . import content, paint
 from .canvas import END_PADDING, HEADER_WIDTH, Canvas, Row, stack_rows
 from .model import ShotIndex, TimelineModel, step_curves, timecode
-
 
 MAX_SCALE = 48.0  # pixels per frame: a single frame is wide enough to aim at
 ZOOM_STEP = 1.5  # per +/- press; Ctrl+wheel doubles every two notches

@@ -41,9 +41,9 @@ def _progress(fraction: float, message: str) -> None:
 def _analyse(path: str, use_cache: bool = True, progress=None):
     """Shots then emotion of one file (both cached)."""
     from engine.affect.emotion import emotion_job
+    from engine.cache.store import AnalysisCache
     from engine.jobs import drive
     from engine.media import MediaError, probe
-    from engine.cache.store import AnalysisCache
     from engine.shots import shots_job
 
     def job():
@@ -103,8 +103,8 @@ def _cmd_label(args: argparse.Namespace) -> int:
     if args.label is None or (args.shot is None and args.frame is None):
         return _fail("label needs FILE, --shot N or --frame F, and --as LABEL")
     from engine.affect.emotion import shot_at
-    from engine.media import MediaError
     from engine.cache.fingerprint import fingerprint
+    from engine.media import MediaError
 
     try:
         result = _analyse(args.file, progress=_progress)

@@ -9,7 +9,6 @@ and does not sag at the clip's ends: frame k of the curve is frame k of the file
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from .default_model import axes

@@ -5,8 +5,8 @@ from os import PathLike
 
 import numpy as np
 
-from .results import EmotionResult
 from .labels import LABELS
+from .results import EmotionResult
 
 LABEL_COLOURS = dict(zip(LABELS, ("#7fb3d5", "#f5b7b1", "#f7dc6f", "#e67e22", "#8e44ad", "#5d6d7e", "#c0392b",
                                   "#a3a3a3")))

@@ -28,8 +28,8 @@ from engine.project.fileformat import (
     relative_to,
     write_document,
 )
-from engine.project.media_refs import LinkReport, MediaRef, locate, ref_from_entry, retarget_timelines
 from engine.project.identity import timeline_kind, timeline_media
+from engine.project.media_refs import LinkReport, MediaRef, locate, ref_from_entry, retarget_timelines
 from engine.settings import config_dir
 
 AUTOSAVE_SUFFIX = ".autosave"

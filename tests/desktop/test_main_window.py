@@ -1,7 +1,6 @@
 """The main window opens offscreen, imports real clips and shows bad ones as clear messages."""
 from __future__ import annotations
 
-
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent

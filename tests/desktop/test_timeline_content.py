@@ -13,10 +13,15 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 
-from desktop.timeline.colors import (DEFAULT_MARKER, ELEMENT_COLORS, MARKER_COLORS, OTHER_CLIP,
-                                     element_color, marker_color)
-from desktop.timeline.content import (Element, Marker, MarkerRows, element_tracks, markers,
-                                      track_lanes)
+from desktop.timeline.colors import (
+    DEFAULT_MARKER,
+    ELEMENT_COLORS,
+    MARKER_COLORS,
+    OTHER_CLIP,
+    element_color,
+    marker_color,
+)
+from desktop.timeline.content import Element, Marker, MarkerRows, element_tracks, markers, track_lanes
 from desktop.timeline.model import TimelineModel
 from engine.media import probe
 from engine.script.footage import FootageBeat, attach_markers

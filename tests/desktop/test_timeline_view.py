@@ -13,8 +13,15 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.timeline import ShotEmotion, TimelineModel, timecode
 from desktop.timeline.canvas import HEADER_WIDTH
-from desktop.timeline.colors import (EMOTION_COLORS, IN_OUT, MARKER_COLORS, UNSCORED, element_color,
-                                     emotion_color, ink_for)
+from desktop.timeline.colors import (
+    EMOTION_COLORS,
+    IN_OUT,
+    MARKER_COLORS,
+    UNSCORED,
+    element_color,
+    emotion_color,
+    ink_for,
+)
 from desktop.timeline.model import ShotIndex
 from desktop.timeline.ruler import ticks
 from desktop.timeline.view import ZOOM_STEP, TimelineView

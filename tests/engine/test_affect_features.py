@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from engine.affect import default_model
-from engine.affect.features import FEATURE_NAMES, TRACKS, features_job
 from engine.affect import sound as snd
+from engine.affect.features import FEATURE_NAMES, TRACKS, features_job
 from engine.jobs import Cancelled, drive
 from engine.shots import Shot, ShotList
 

@@ -35,7 +35,7 @@ def sequence_features(media):
 
 
 def test_explanations_name_real_features_and_add_up(sequence_features):
-    for truth, fs in sequence_features.values():
+    for _truth, fs in sequence_features.values():
         for shot in fs.shots:
             s = default_model.score(shot.values)
             assert -1 <= s.valence <= 1 and 0 <= s.arousal <= 1
@@ -85,7 +85,7 @@ def test_learned_model_predicts_held_out_shots_better_than_chance(sequence_featu
 
 def test_labels_are_stored_per_user_and_the_model_takes_over(sequence_features, tmp_path):
     store = learned.LabelStore(tmp_path)
-    for name, (truth, fs) in sequence_features.items():
+    for name, (_truth, fs) in sequence_features.items():
         for shot in fs.shots:
             store.add(f"fp-{name}", name, shot.start_frame, shot.end_frame, _editor(shot.values), shot.values)
     # Relabelling a shot replaces its label rather than adding one.

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from engine.cache import codec
-from engine.cache.store import AnalysisCache, cached
 from engine.cache.fingerprint import fingerprint
+from engine.cache.store import AnalysisCache, cached
 from engine.settings import cache_dir
 
 

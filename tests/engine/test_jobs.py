@@ -7,8 +7,18 @@ import threading
 
 import pytest
 
-from engine.jobs import (Cancelled, Partial, Progress, Text, as_event, drive, execute,
-                         failure_message, run, scaled)
+from engine.jobs import (
+    Cancelled,
+    Partial,
+    Progress,
+    Text,
+    as_event,
+    drive,
+    execute,
+    failure_message,
+    run,
+    scaled,
+)
 
 
 def _mixed():

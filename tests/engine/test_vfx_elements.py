@@ -11,9 +11,9 @@ import pytest
 
 from engine.jobs import drive
 from engine.media import probe, read_frame
+from engine.timeline.placement import place_element
 from engine.vfx.describe import describe
 from engine.vfx.elements import KINDS, Element
-from engine.timeline.placement import place_element
 from engine.vfx.render import ElementRenderer, render_element
 from engine.vfx.trackdata import CameraTrack
 from engine.vfx.tracking import track_frames
