@@ -22,6 +22,7 @@ test: $(STAMP)
 	@# a PulseAudio null sink gives the sound-clock test a device (it skips without one)
 	@if command -v pulseaudio >/dev/null && ! pactl info >/dev/null 2>&1; then \
 		pulseaudio -D --exit-idle-time=-1 >/dev/null 2>&1 || true; fi
+	$(BIN)/ruff check engine desktop tests benchmarks scripts
 	QT_QPA_PLATFORM=offscreen $(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
