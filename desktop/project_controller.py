@@ -94,17 +94,18 @@ class ProjectController(QObject):
             if answer != QMessageBox.StandardButton.Yes:
                 Project.discard_autosave(path)  # the editor said no: never offered again
                 continue
-            return self._open_recovered(path)
+            return self._recover(lambda p=path: Project.load(p, search_paths=[p.parent],
+                                                             prefer_autosave=True),
+                                 f"Recovered unsaved changes of {path.name}")
         return self.recover_untitled()
 
-    def _open_recovered(self, path: Path) -> bool:
+    def _recover(self, load: Callable[[], Project], done: str) -> bool:
         try:
-            project = Project.load(path, search_paths=[path.parent], prefer_autosave=True)
+            self._set_project(load())
         except ProjectError as exc:
             self.message.emit(f"Could not recover {exc}")
             return False
-        self._set_project(project)
-        self.message.emit(f"Recovered unsaved changes of {path.name}")
+        self.message.emit(done)
         return True
 
     def recover_untitled(self) -> bool:
@@ -119,13 +120,7 @@ class ProjectController(QObject):
             for path in autosaves:
                 path.unlink(missing_ok=True)
             return False
-        try:
-            self._set_project(Project.load(autosaves[0]))
-        except ProjectError as exc:
-            self.message.emit(f"Could not recover {exc}")
-            return False
-        self.message.emit("Recovered the untitled project")
-        return True
+        return self._recover(lambda: Project.load(autosaves[0]), "Recovered the untitled project")
 
     def save(self) -> bool:
         if self.project.path is None:

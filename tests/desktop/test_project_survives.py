@@ -226,14 +226,7 @@ def test_recovery_is_offered_at_launch_and_discarded_work_never_is(qtbot, media,
         first.projects.new()
     finally:
         _close(first)
-    second = _window(qtbot)
-    try:
-        asked = []
-        second.projects.ask = lambda *a: asked.append(a) or ANSWER.Yes
-        assert not second.projects.recover_at_launch()
-        assert asked == []
-    finally:
-        _close(second)
+    _assert_nothing_offered(qtbot)
 
 
 def test_untitled_work_is_recovered_at_launch_unless_discarded(qtbot, media, tmp_path):
@@ -254,13 +247,18 @@ def test_untitled_work_is_recovered_at_launch_unless_discarded(qtbot, media, tmp
         assert second.projects.confirm_discard()
     finally:
         _close(second)
-    third = _window(qtbot)
+    _assert_nothing_offered(qtbot)
+
+
+def _assert_nothing_offered(qtbot) -> None:
+    """A new launch asks nothing: what the editor discarded is never offered."""
+    win = _window(qtbot)
     try:
         asked = []
-        third.projects.ask = lambda *a: asked.append(a) or ANSWER.Yes
-        assert not third.projects.recover_at_launch() and asked == []
+        win.projects.ask = lambda *a: asked.append(a) or ANSWER.Yes
+        assert not win.projects.recover_at_launch() and asked == []
     finally:
-        _close(third)
+        _close(win)
 
 
 def test_a_project_named_on_the_command_line_opens_as_a_project(qtbot, media, tmp_path):
