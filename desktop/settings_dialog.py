@@ -48,7 +48,8 @@ class SettingsDialog(QDialog):
     def chosen(self) -> engine_settings.Settings:
         return engine_settings.Settings(cache_dir=self.cache.text().strip(),
                                         device=self.device.currentData(),
-                                        script_model=self.script_model.text().strip() or "gpt2")
+                                        script_model=self.script_model.text().strip()
+                                        or engine_settings.Settings().script_model)
 
     def save(self) -> None:
         engine_settings.save(self.chosen())
