@@ -142,38 +142,10 @@ class PreferenceModel:
         ranks above unused shots of that footage placed at the same point of the edit.
         Returns the number of clips learned from.
         """
-        import opentimelineio as otio
-
-        from engine.timeline import model, rates
-        from engine.timeline.urls import url_to_path
-
         by_name: dict[str, list[AnalysedShot]] = {}
         for s in shots:
             by_name.setdefault(s.path.name, []).append(s)
-        kept: list[tuple[AnalysedShot, int, int, float]] = []
-        total = 0
-        for track in timeline.video_tracks():
-            total = max(total, rates.frames(track.duration(), model.timeline_rate(timeline)))
-        rate = model.timeline_rate(timeline)
-        for track in timeline.video_tracks():
-            position = 0
-            for item in track:
-                if isinstance(item, otio.schema.Transition):
-                    continue
-                length = rates.frames(item.duration(), rate)
-                if isinstance(item, otio.schema.Clip) and item.source_range is not None:
-                    url = getattr(item.media_reference, "target_url", None) or ""
-                    candidates = by_name.get(Path(url_to_path(url)).name, [])
-                    if candidates:
-                        origin = model.media_facts(item.media_reference, rate).start
-                        src_rate = candidates[0].rate
-                        start = rates.frames(item.source_range.start_time, src_rate) - origin
-                        end = start + rates.frames(item.source_range.duration, src_rate) - 1
-                        shot = max(candidates, key=lambda s: min(s.end_frame, end) - max(s.start_frame, start))
-                        if min(shot.end_frame, end) >= max(shot.start_frame, start):
-                            t = (position + length / 2) / max(1, total)
-                            kept.append((shot, max(start, shot.start_frame), min(end, shot.end_frame), t))
-                position += length
+        kept = [(shots[i], start, end, t) for i, start, end, t in matched_clips(timeline, shots)]
         used = {id(k[0]) for k in kept}
         rng = np.random.default_rng(seed)
         for shot, start, end, t in kept:
@@ -323,3 +295,43 @@ def _ndcg(labels: Sequence[int], scores: np.ndarray, k: int = NDCG_AT) -> float:
     ideal = np.sort(gains)[::-1][:k]
     best = float((ideal * discounts[:len(ideal)]).sum())
     return float((gains[order] * discounts[:len(order)]).sum()) / best if best > 0 else 1.0
+
+
+def matched_clips(timeline, shots: Sequence[AnalysedShot], tracks=None) -> list[tuple[int, int, int, float]]:
+    """Where a finished edit used the analysed shots: ``(index into shots, first frame, last
+    frame, record centre 0..1)`` for every clip of ``tracks`` (default: every video track)
+    whose media is one of the shots' files, the range clipped to the shot it overlaps most."""
+    import opentimelineio as otio
+
+    from engine.timeline import model, rates
+    from engine.timeline.urls import url_to_path
+
+    tracks = list(tracks if tracks is not None else timeline.video_tracks())
+    rate = model.timeline_rate(timeline)
+    total = max([1] + [rates.frames(track.duration(), rate) for track in tracks])
+    by_name: dict[str, list[int]] = {}
+    for i, s in enumerate(shots):
+        by_name.setdefault(s.path.name, []).append(i)
+    found = []
+    for track in tracks:
+        position = 0
+        for item in track:
+            if isinstance(item, otio.schema.Transition):
+                continue
+            length = rates.frames(item.duration(), rate)
+            if isinstance(item, otio.schema.Clip) and item.source_range is not None:
+                url = getattr(item.media_reference, "target_url", None) or ""
+                candidates = by_name.get(Path(url_to_path(url)).name, [])
+                if candidates:
+                    origin = model.media_facts(item.media_reference, rate).start
+                    src_rate = shots[candidates[0]].rate
+                    start = rates.frames(item.source_range.start_time, src_rate) - origin
+                    end = start + rates.frames(item.source_range.duration, src_rate) - 1
+                    best = max(candidates,
+                               key=lambda i: min(shots[i].end_frame, end) - max(shots[i].start_frame, start))
+                    shot = shots[best]
+                    if min(shot.end_frame, end) >= max(shot.start_frame, start):
+                        found.append((best, max(start, shot.start_frame), min(end, shot.end_frame),
+                                      (position + length / 2) / total))
+            position += length
+    return found

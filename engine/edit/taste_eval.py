@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import opentimelineio as otio
 
@@ -43,33 +42,9 @@ class TasteEvaluation:
 
 def _clip_shots(timeline: otio.schema.Timeline, pool: Sequence[AnalysedShot]) -> list[tuple[int, float]]:
     """(pool index, record centre 0..1) of every V1 clip that matches a shot of the pool."""
-    from engine.timeline import model, rates
-    from engine.timeline.urls import url_to_path
+    from engine.edit.preference import matched_clips
 
-    rate = model.timeline_rate(timeline)
-    track = timeline.video_tracks()[0]
-    total = max(1, rates.frames(track.duration(), rate))
-    by_name: dict[str, list[int]] = {}
-    for i, s in enumerate(pool):
-        by_name.setdefault(s.path.name, []).append(i)
-    found, position = [], 0
-    for item in track:
-        if isinstance(item, otio.schema.Transition):
-            continue
-        length = rates.frames(item.duration(), rate)
-        if isinstance(item, otio.schema.Clip) and item.source_range is not None:
-            url = getattr(item.media_reference, "target_url", None) or ""
-            candidates = by_name.get(Path(url_to_path(url)).name, [])
-            if candidates:
-                origin = model.media_facts(item.media_reference, rate).start
-                src_rate = pool[candidates[0]].rate
-                start = rates.frames(item.source_range.start_time, src_rate) - origin
-                end = start + rates.frames(item.source_range.duration, src_rate) - 1
-                best = max(candidates, key=lambda i: min(pool[i].end_frame, end) - max(pool[i].start_frame, start))
-                if min(pool[best].end_frame, end) >= max(pool[best].start_frame, start):
-                    found.append((best, (position + length / 2) / total))
-        position += length
-    return found
+    return [(i, t) for i, _start, _end, t in matched_clips(timeline, pool, timeline.video_tracks()[:1])]
 
 
 def evaluate_taste(timeline: otio.schema.Timeline, pool: Sequence[AnalysedShot], held_out: float = 0.3,
