@@ -145,10 +145,10 @@ class PreferenceModel:
         by_name: dict[str, list[AnalysedShot]] = {}
         for s in shots:
             by_name.setdefault(s.path.name, []).append(s)
-        kept = [(shots[i], start, end, t) for i, start, end, t in matched_clips(timeline, shots)]
-        used = {id(k[0]) for k in kept}
+        used_ranges = [(shots[i], start, end, t) for i, start, end, t in matched_clips(timeline, shots)]
+        used = {id(k[0]) for k in used_ranges}
         rng = np.random.default_rng(seed)
-        for shot, start, end, t in kept:
+        for shot, start, end, t in used_ranges:
             others = [s for s in by_name[shot.path.name] if id(s) not in used]
             feats = [candidate_features(shot, start, end, t)]
             for k in rng.permutation(len(others))[:negatives]:
@@ -159,7 +159,7 @@ class PreferenceModel:
                 chosen, other = (1, 0) if kept else (0, 1)
                 self.add_query(feats, [chosen] + [other] * (len(feats) - 1))
         self._save()
-        return len(kept)
+        return len(used_ranges)
 
     # -- the ranker ---------------------------------------------------------------------------
 

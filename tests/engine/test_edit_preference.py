@@ -69,3 +69,14 @@ def test_learns_from_reviews_and_finished_timelines():
     assert kept == len(proposals[2].cuts)
     report = taste.train()
     assert report.queries == 1 + kept and report.trained and report.ndcg is not None
+
+
+def test_a_rejected_finished_edit_ranks_its_ranges_below_the_alternatives():
+    """Reject teaches the opposite of Keep (the used ranges were once learned as kept either way)."""
+    shots = synthetic_shots(150, seed=13)
+    finished = proposal_timeline(propose(shots, 30, "trailer")[0], probe_media=False)
+    kept, rejected = PreferenceModel(), PreferenceModel()
+    assert kept.add_finished_timeline(finished, shots, kept=True) > 0
+    assert rejected.add_finished_timeline(finished, shots, kept=False) > 0
+    assert all(labels[0] == 1 and set(labels[1:]) == {0} for labels, _ in kept._queries)
+    assert all(labels[0] == 0 and set(labels[1:]) == {1} for labels, _ in rejected._queries)
