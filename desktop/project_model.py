@@ -18,7 +18,6 @@ from engine.analysis import Analysis
 from engine.project import MediaRef, Project
 from engine.project.edits import Edit
 from engine.project.merge import MergeReport
-from engine.project.naming import display_names
 from engine.refresh import breakdown_name, merge_analysis
 
 
@@ -75,14 +74,6 @@ class ProjectModel:
     def fingerprint_of(self, path: str | Path) -> str | None:
         absolute = Path(path).absolute()
         return next((ref.fingerprint for ref in self.project.media if ref.path == absolute), None)
-
-    def display_names(self) -> dict[str, str]:
-        """Fingerprint → a name an editor can tell apart (``clip.mp4 — a/``)."""
-        names = display_names(ref.path for ref in self.project.media)
-        return {ref.fingerprint: names[ref.path] for ref in self.project.media if ref.fingerprint}
-
-    def display_name(self, fingerprint: str) -> str:
-        return self.display_names().get(fingerprint, fingerprint)
 
     def breakdown_name(self, fingerprint: str) -> str:
         return breakdown_name(self.project, fingerprint)

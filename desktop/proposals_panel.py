@@ -114,8 +114,7 @@ class ProposalsPanel(QWidget):
         from desktop.subscriptions import subscribe
 
         self.model = model
-        subscribe(self, ((model.events.project, self._refresh_list),
-                         (model.events.project, self._follow_project)))
+        subscribe(self, ((model.events.project, self._follow_project),))
         self._follow_project(model.project)
 
     def _follow_project(self, project) -> None:
