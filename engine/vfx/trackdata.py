@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.atomic import atomic_write_text
+
 from . import motion
 
 FORMAT_VERSION = 1
@@ -99,7 +101,7 @@ class CameraTrack:
                    region=None if data.get("region") is None else np.array(data["region"], dtype=np.float64))
 
     def save_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def load_json(cls, path: str | Path) -> CameraTrack:
