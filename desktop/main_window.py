@@ -120,13 +120,14 @@ class MainWindow(QMainWindow):
                          (self.model.events.analysis, self._on_model_analysis)))
         # --- transcript panel (issue 15): words of the selected clip, following the playhead ---
         from desktop.transcript.panel import TranscriptPanel
-        self.transcript = TranscriptPanel(self.analysis.runner, self.timeline_model)
+        self.transcript = TranscriptPanel(self.analysis, self.timeline_model)
+        # selects edits go through the undo stack; the panel says why one could not be done
+        self.transcript.apply_edit = lambda edit: push(self.undo_stack, self.model, edit)
         self._dock("Transcript", self.transcript, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["Proposals"], self.docks["Transcript"])
         self.docks["Inspector"].raise_()
         self.bin.clip_selected.connect(self.transcript.show_clip)
-        self.transcript.clip_requested.connect(
-            lambda path: self.bin.setCurrentItem(self.bin._item_for(path)))
+        self.transcript.clip_requested.connect(self.bin.select_path)
         subscribe(self.transcript, ((self.timeline_model.events.playhead, self.transcript.follow_playhead),))
         # --- end transcript panel ---
         self._restore_layout()
@@ -306,7 +307,7 @@ class MainWindow(QMainWindow):
                 [{"start": s.start_frame, "end": s.end_frame, "label": emotions[i].label,
                   "valence": s.valence, "arousal": s.arousal,
                   "faces": int(s.features.get("face_count", 0))} for i, s in enumerate(shots)],
-                analysis.info.video.frame_rate)
+                analysis.info.video.frame_rate, analysis.path)
         middles = [(s.start_frame + s.end_frame) // 2 for s in analysis.shots.shots]
         if self._thumbnail_job is not None:
             self._thumbnail_job.cancel()

@@ -113,6 +113,13 @@ class MediaBin(QTreeWidget):
     def paths(self) -> list[Path]:
         return [Path(self.topLevelItem(i).data(0, PATH_ROLE)) for i in range(self.topLevelItemCount())]
 
+    def select_path(self, path: Path) -> bool:
+        """Make `path`'s clip the current one (what a click on it does); False if not in the bin."""
+        item = self._item_for(Path(path))
+        if item is not None:
+            self.setCurrentItem(item)
+        return item is not None
+
     def _item_for(self, path: Path) -> QTreeWidgetItem | None:
         for i in range(self.topLevelItemCount()):
             item = self.topLevelItem(i)

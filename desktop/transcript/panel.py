@@ -1,8 +1,10 @@
 """The transcript panel: the selected clip's words, following the playhead.
 
 Click a word to seek to it; select words to set In and Out around them; search every
-transcribed clip and click a result to play it. Transcription runs in the worker process
-(`desktop.runner.ProcessRunner`) like every analysis, its segments appearing as they come.
+transcribed clip and click a result to play it. Transcription is a stage of the analysis queue
+(`desktop.analysis_panel.AnalysisPanel`), so it runs in the worker process like every
+analysis, its segments appearing here as they come. The selected words go to a "Selects"
+timeline, whose filler words and long pauses one button takes out (both undoable edits).
 """
 from __future__ import annotations
 
@@ -25,12 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.runner import Job
 from engine.transcript.result import Segment, Transcript
+from engine.transcript.selects import SELECTS, AddToSelects, RemoveFillersAndPauses, words_clips
 
 from .words import Layout, search
 
-JOB = "engine.transcript.transcribe:transcribe_job"
 CACHED = "engine.transcript.transcribe:cached_transcript_job"
 
 
@@ -107,15 +108,21 @@ class TranscriptPanel(QWidget):
     clip_requested = Signal(object)  # a search result in another clip: select that clip
     transcribed = Signal(object)  # Transcript
 
-    def __init__(self, runner, timeline_model, parent=None) -> None:
+    def __init__(self, queue, timeline_model, parent=None) -> None:
         super().__init__(parent)
-        self.runner = runner
+        self.queue = queue  # the AnalysisPanel: transcription is one of its stages
+        self.runner = queue.runner
         self.timeline_model = timeline_model
         self.transcripts: dict[Path, Transcript] = {}
+        self.infos: dict[Path, object] = {}  # MediaInfo of each clip shown
         self.path: Path | None = None
         self.layout_: Layout | None = None
         self.current: int | None = None
-        self._jobs: dict[Path, Job] = {}
+        self.selection: tuple[int, int] | None = None  # first and last selected word
+        # how an edit reaches the project through the undo stack (the window sets it): it
+        # returns why the edit could not be done, or None
+        self.apply_edit = None
+        self._jobs: set[Path] = set()
         self._live: dict[Path, list[Segment]] = {}
         self._pending_seek: tuple[Path, float] | None = None
         self._asked: set[Path] = set()  # clips whose cached transcript was looked up
@@ -146,6 +153,15 @@ class TranscriptPanel(QWidget):
         self.results.setMaximumHeight(140)
         self.results.hide()
         self.results.itemClicked.connect(self._on_result)
+        self.add_button = QPushButton(f"Add selection to {SELECTS}")
+        self.add_button.setToolTip("The selected words become a clip at the end of the "
+                                   f"“{SELECTS}” timeline (made if the project has none)")
+        self.add_button.setEnabled(False)
+        self.add_button.clicked.connect(self.add_selection)
+        self.tighten_button = QPushButton("Remove fillers and pauses")
+        self.tighten_button.setToolTip(f"Split the “{SELECTS}” clips around filler words and "
+                                       "pauses of a second or more, and close the gaps")
+        self.tighten_button.clicked.connect(self.remove_fillers_and_pauses)
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -158,11 +174,24 @@ class TranscriptPanel(QWidget):
         layout.addWidget(self.search_box)
         layout.addWidget(self.results)
         layout.addWidget(self.view, 1)
+        selects = QHBoxLayout()
+        selects.addWidget(self.add_button)
+        selects.addWidget(self.tighten_button)
+        selects.addStretch(1)
+        layout.addLayout(selects)
+        queue.transcript_progress.connect(self._on_progress)
+        queue.transcript_partial.connect(self._on_segment)
+        queue.transcribed.connect(lambda transcript: self._on_finished(Path(transcript.file), transcript))
+        queue.transcript_ended.connect(self._on_ended)
 
     # -- the clip ---------------------------------------------------------------------------
     def show_clip(self, path, info=None) -> None:
-        """Show `path`'s transcript, or offer to transcribe it (`info` is the bin's, unused)."""
+        """Show `path`'s transcript, or offer to transcribe it (`info`: the bin's MediaInfo)."""
         self.path = Path(path)
+        if info is not None:
+            self.infos[self.path] = info
+        self.selection = None
+        self.add_button.setEnabled(False)
         self.title.setText(self.path.name)
         self.transcribe_button.setEnabled(self.path not in self._jobs)
         self._render()
@@ -201,30 +230,30 @@ class TranscriptPanel(QWidget):
         self.follow_playhead(self.timeline_model.playhead)
 
     # -- transcription in the worker --------------------------------------------------------
-    def transcribe(self) -> Job | None:
+    def transcribe(self) -> bool:
+        """Queue the clip's transcription (a stage of the analysis queue); False if under way."""
         if self.path is None or self.path in self._jobs:
-            return None
+            return False
         path = self.path
-        job = self.runner.submit(JOB, path)
-        self._jobs[path] = job
+        self.queue.enqueue(path, stages=("transcript",))
+        self._jobs.add(path)
         self._live[path] = []
-        job.progress.connect(lambda fraction, message: self._on_progress(path, fraction, message))
-        job.partial.connect(lambda segment: self._on_segment(path, segment))
-        job.finished.connect(lambda result: self._on_finished(path, result))
-        job.failed.connect(lambda message: self._on_ended(path, message))
-        job.cancelled.connect(lambda: self._on_ended(path, "Transcription cancelled"))
         self.transcribe_button.setEnabled(False)
         self.status.setText("Transcribing…")
         self._render()
-        return job
+        return True
 
     def cancel(self) -> None:
-        job = self._jobs.get(self.path)
-        if job is not None:
-            job.cancel()
+        if self.path in self._jobs:
+            self.queue.cancel(self.path)
 
     def _on_progress(self, path: Path, fraction: float, message: str) -> None:
+        if path not in self._jobs:  # the queue transcribes it for another reason: show it too
+            self._jobs.add(path)
+            self._live.setdefault(path, [])
         if path == self.path:
+            if self.progress.isHidden():
+                self._render()
             self.progress.setValue(round(fraction * 1000))
             self.status.setText(message)
 
@@ -235,7 +264,7 @@ class TranscriptPanel(QWidget):
                 self._render()
 
     def _on_finished(self, path: Path, transcript: Transcript) -> None:
-        self._jobs.pop(path, None)
+        self._jobs.discard(path)
         self._live.pop(path, None)
         self.transcripts[path] = transcript
         if path == self.path:
@@ -253,7 +282,7 @@ class TranscriptPanel(QWidget):
             self._on_finished(path, transcript)
 
     def _on_ended(self, path: Path, message: str) -> None:
-        self._jobs.pop(path, None)
+        self._jobs.discard(path)
         self._live.pop(path, None)
         if path == self.path:
             self.transcribe_button.setEnabled(True)
@@ -289,7 +318,49 @@ class TranscriptPanel(QWidget):
         if model.length:
             in_point, out_point = model.clamp(in_point), model.clamp(out_point)
         model.in_point, model.out_point = in_point, out_point
+        self.selection = (first, last)
+        self.add_button.setEnabled(self.path in self.transcripts)
         self.status.setText(f"In/Out around “{' '.join(w.text for w in words[first:last + 1])}”")
+
+    # -- selects ----------------------------------------------------------------------------
+    def add_selection(self) -> bool:
+        """The selected words, as a clip at the end of the selects timeline (undoable)."""
+        if self.selection is None or self.layout_ is None or self.apply_edit is None:
+            return False
+        info = self.infos.get(self.path)
+        if info is None:
+            self.status.setText("The clip is still being read: try again in a moment")
+            return False
+        first, last = self.selection
+        words = self.layout_.words[first:last + 1]
+        try:
+            clip, sound = words_clips(info, words)
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return False
+        edit = AddToSelects(clip, sound)
+        if not self._push(edit):
+            return False
+        seconds = clip.source_range.duration.to_seconds()
+        self.status.setText(f"Added “{' '.join(w.text for w in words)}” ({seconds:.1f} s) "
+                            f"to “{edit.timeline.name}”")
+        return True
+
+    def _push(self, edit) -> bool:
+        failed = self.apply_edit(edit)
+        if failed:
+            self.status.setText(f"Not done: {failed}")
+        return not failed
+
+    def remove_fillers_and_pauses(self) -> bool:
+        """Split the selects clips around fillers and long pauses, closing the gaps (undoable)."""
+        if self.apply_edit is None:
+            return False
+        edit = RemoveFillersAndPauses()
+        if not self._push(edit):
+            return False
+        self.status.setText(f"Removed {edit.removed_s:.1f} s of fillers and pauses from “{SELECTS}”")
+        return True
 
     # -- search -----------------------------------------------------------------------------
     def _on_search(self, query: str) -> None:

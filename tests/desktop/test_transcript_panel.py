@@ -1,5 +1,6 @@
-"""The transcript panel in the real main window: transcribe a clip with speech in the worker
-process, follow the playhead, click a word to seek, select words to mark In/Out, search."""
+"""The transcript panel in the real main window: transcribe a clip with speech as a stage of
+the analysis queue (in the worker process), follow the playhead, click a word to seek, select
+words to mark In/Out, search; add selections to a Selects timeline and tighten it."""
 from __future__ import annotations
 
 import math
@@ -71,12 +72,19 @@ def test_transcript_panel_follows_seeks_marks_and_searches(qtbot, window, tmp_pa
     assert "Transcribe" in panel.transcribe_button.text() and panel.transcribe_button.isEnabled()
 
     window.docks["Transcript"].raise_()
-    progress = []
-    job = panel.transcribe()
-    job.progress.connect(lambda fraction, _message: progress.append(fraction))
+    progress, rows = [], []
+    queue = window.analysis
+    queue.transcript_progress.connect(lambda path, fraction, _message: progress.append(fraction))
+    queue.transcript_progress.connect(lambda path, *_: rows.append(queue.status(path)))
+    assert panel.transcribe()
     with qtbot.waitSignal(panel.transcribed, timeout=120000):
         pass
     assert progress and panel.progress.isHidden()
+    # the analysis queue ran it as a stage of the clip's row, after the shots and emotion
+    assert queue.stages(clip)[-1] == "transcript"
+    assert rows and all(r.startswith("transcribing: ") for r in rows)
+    qtbot.waitUntil(lambda: queue.active() == 0, timeout=120000)
+    assert queue.status(clip).startswith("done") and "words" in queue.status(clip)
     text = panel.view.toPlainText().lower()
     for phrase in ("the lamp in the hallway is broken again", "after dinner", "kitchen door"):
         assert phrase in text
@@ -133,9 +141,103 @@ def test_transcript_panel_follows_seeks_marks_and_searches(qtbot, window, tmp_pa
     assert panel.results.item(0).text() == "No transcript says that"
 
     # a later session finds the transcript in the analysis cache when the clip is shown
-    later = type(panel)(window.analysis.runner, window.timeline_model)
+    later = type(panel)(window.analysis, window.timeline_model)
     qtbot.addWidget(later)
     with qtbot.waitSignal(later.transcribed, timeout=30000):
         later.show_clip(clip)
     assert later.view.toPlainText() == panel.view.toPlainText()
     assert later.transcribe_button.text() == "Transcribe again"
+
+
+def _select(qtbot, panel, first, last):
+    """Drag-select from word `first` to word `last` in the panel, as the mouse does."""
+    cursor = QTextCursor(panel.view.document())
+    cursor.setPosition(panel.layout_.spans[first][0] + 1)
+    cursor.setPosition(panel.layout_.spans[last][1] - 1, QTextCursor.MoveMode.KeepAnchor)
+    panel.view.setTextCursor(cursor)
+    end = panel.view.cursorRect(cursor).center()
+    qtbot.mouseRelease(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(end.x(), end.y()))
+
+
+def _clips(timeline):
+    import opentimelineio as otio
+
+    video = next(t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video)
+    audio = next(t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio)
+    return ([(c.source_range.start_time.value, c.source_range.duration.value) for c in video],
+            [(c.source_range.start_time.value, c.source_range.duration.value) for c in audio])
+
+
+def test_selection_goes_to_selects_and_pauses_come_out(qtbot, window, tmp_path):
+    from engine.project import Project
+    from engine.transcript.selects import clip_words, find_selects
+
+    clip = speech_clip(tmp_path)
+    window.import_paths([clip])
+    qtbot.waitUntil(lambda: window.bin.topLevelItemCount() == 1 and window.bin.pending() == 0, timeout=30000)
+    window.bin.setCurrentItem(window.bin.topLevelItem(0))
+    panel = window.transcript
+    qtbot.waitUntil(lambda: panel.path == clip, timeout=10000)
+    window.docks["Transcript"].raise_()
+    assert not panel.add_button.isEnabled()
+    panel.transcribe()
+    with qtbot.waitSignal(panel.transcribed, timeout=120000):
+        pass
+
+    # "I will fix it after dinner, I promise. [pause] You said that last week": one clip
+    first, last = _word_index(panel, "fix"), _word_index(panel, "week")
+    _select(qtbot, panel, first, last)
+    assert panel.add_button.isEnabled()
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    selects = find_selects(window.model.project)
+    assert selects is not None and selects.name == "Selects"
+    video, audio = _clips(selects)
+    words = panel.layout_.words
+    assert video == audio and len(video) == 1
+    assert video[0][0] == math.floor(words[first].start * 25)
+    assert video[0][0] + video[0][1] == math.ceil(words[last].end * 25)
+    assert "Added “fix" in panel.status.text() and "Selects" in panel.status.text()
+    # a second selection goes after the first
+    _select(qtbot, panel, _word_index(panel, "lamp"), _word_index(panel, "broken"))
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    assert len(_clips(selects)[0]) == 2
+
+    # the pause between "promise." and "You" (about 1.5 s of silence) comes out in one action
+    before = sum(d for _, d in _clips(selects)[0])
+    qtbot.mouseClick(panel.tighten_button, Qt.MouseButton.LeftButton)
+    video, audio = _clips(selects)
+    assert video == audio and len(video) == 3
+    gap = words[_word_index(panel, "you")].start - words[_word_index(panel, "promise")].end
+    assert gap >= 1.0
+    removed = before - sum(d for _, d in video)
+    assert abs(removed / 25 - (gap - 0.24)) < 0.12  # the pause less a 0.12 s handle each side
+    said = [" ".join(w.text for w in clip_words(c)) for c in selects.tracks[0]]
+    assert said[0].endswith("I promise.") and said[1].startswith("You said") and said[2] == "lamp in the hallway is broken"
+    assert "Removed 1." in panel.status.text()
+    # nothing left to take out: said so, nothing changes
+    qtbot.mouseClick(panel.tighten_button, Qt.MouseButton.LeftButton)
+    assert panel.status.text() == "Not done: “Selects” has no filler word and no pause of 1 s or more"
+    assert len(_clips(selects)[0]) == 3
+
+    # Ctrl+Z puts the pause back; redo takes it out again
+    window.undo_stack.undo()
+    assert len(_clips(selects)[0]) == 2
+    window.undo_stack.redo()
+    tightened = _clips(selects)
+    assert len(tightened[0]) == 3
+
+    # saved with the project and reopened intact, words and all
+    saved = tmp_path / "selects.moviola"
+    assert window.projects.save_as(saved)
+    again = find_selects(Project.load(saved))
+    assert again is not None and _clips(again) == tightened
+    assert [" ".join(w.text for w in clip_words(c)) for c in again.tracks[0]] == said
+
+    # undoing every edit removes the timeline the first one made
+    while window.undo_stack.canUndo():
+        window.undo_stack.undo()
+    assert find_selects(window.model.project) is None
+    # and opening the saved project in the app brings it back, ready to play
+    assert window.projects.open(saved)
+    reopened = find_selects(window.model.project)
+    assert reopened is not None and _clips(reopened) == tightened
