@@ -196,6 +196,41 @@ def cross_validate(shots: Sequence[DevShot], values: Sequence[dict], fit: Fitter
     return evaluate(shots, predictions), predictions
 
 
+#: A relabel fitter: (training shots in the order the editor relabels them, their features,
+#: how many the editor has relabelled so far) -> predictor of one shot's features.
+RelabelFitter = Callable[[list[DevShot], list[dict], int], Callable[[dict], Prediction]]
+
+
+def relabel_curve(shots: Sequence[DevShot], values: Sequence[dict], fit: RelabelFitter, counts: Sequence[int],
+                  k: int = 5, seeds: Sequence[int] = (0, 1, 2), groups: Sequence[str] | None = None
+                  ) -> dict[int, list[Report]]:
+    """Held-out reports as the editor's relabels accumulate: {relabel count: one report per seed}.
+
+    Simulates an editor who relabels the training folds' shots one at a time, in a
+    random order per seed, with the dev set's own labels; the held-out fold is
+    never relabelled and only ever predicted. A count above a fold's training
+    size means every training shot. Same folds (grouped by source film) as
+    ``cross_validate``, so the figure at the largest count is comparable with it.
+    """
+    shots, values = list(shots), list(values)
+    folds = group_folds(groups if groups is not None else [s.source for s in shots], k)
+    curve: dict[int, list[Report]] = {int(n): [] for n in counts}
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        predictions: dict[int, list[Prediction | None]] = {n: [None] * len(shots) for n in curve}
+        for test in folds:
+            held = set(test.tolist())
+            order = [int(i) for i in rng.permutation([i for i in range(len(shots)) if i not in held])]
+            train_shots, train_values = [shots[i] for i in order], [values[i] for i in order]
+            for n in curve:
+                predict = fit(train_shots, train_values, min(n, len(order)))
+                for i in test:
+                    predictions[n][i] = predict(values[i])
+        for n in curve:
+            curve[n].append(evaluate(shots, predictions[n]))
+    return curve
+
+
 def majority_label(shots: Sequence[DevShot]) -> str:
     return Counter(s.label for s in shots).most_common(1)[0][0]
 
