@@ -1,5 +1,6 @@
 """Writing from the analysed footage: a prompt that follows the edit's emotion curve, or
-text drafted beat by beat, which the writer edits and attaches to the timeline as markers."""
+text drafted beat by beat, which the writer edits and attaches to the timeline as markers.
+When the clip has a transcript, the prompt and the drafts quote what is said in each beat."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -57,6 +58,9 @@ class FootagePanel(QWidget):
         super().__init__(parent)
         self.shots: list[dict] = []  # in seconds
         self.rate = Fraction(24)
+        self.path: str | None = None  # the clip the shots belong to
+        self.lines: list[dict] = []  # its spoken lines (engine.script.footage.spoken_lines)
+        self.transcribed: bool | None = None  # None: not looked up yet
         self.beats: list[fg.FootageBeat] = []
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -109,19 +113,39 @@ class FootagePanel(QWidget):
     def current_mode(self) -> str:
         return self.mode.currentData()
 
-    def set_footage(self, shots: list[dict], rate: Fraction) -> None:
+    def set_footage(self, shots: list[dict], rate: Fraction, path: str | None = None) -> None:
         self.rate = Fraction(rate) if rate else Fraction(24)
         self.shots = shots_in_seconds(shots, self.rate)
+        self.path = str(path) if path else None
+        self.lines, self.transcribed = [], None
         self.set_beats([])
+        self._show_summary()
+        self.update_enabled(True)
+
+    def set_transcript(self, path: str, transcribed: bool, lines: list[dict]) -> None:
+        """The clip's spoken lines, looked up by the tab; a late answer for another clip is dropped."""
+        if path != self.path:
+            return
+        self.lines, self.transcribed = list(lines), transcribed
+        self._show_summary()
+
+    def _show_summary(self) -> None:
         if not self.shots:
             self.summary.setText("No analysed clip yet: analyse footage and select it to write "
                                  "to its shots and emotion curve.")
-        else:
-            beats = fg.emotion_beats(self.shots, "outline")
-            total = self.shots[-1]["end"] - self.shots[0]["start"]
-            self.summary.setText(f"<b>{len(self.shots)} shots</b>, {total:.1f} s at "
-                                 f"{float(self.rate):g} fps — curve: {fg.curve_summary(beats)}")
-        self.update_enabled(True)
+            return
+        beats = fg.emotion_beats(self.shots, "outline")
+        total = self.shots[-1]["end"] - self.shots[0]["start"]
+        text = (f"<b>{len(self.shots)} shots</b>, {total:.1f} s at {float(self.rate):g} fps — "
+                f"curve: {fg.curve_summary(beats)}")
+        if self.lines:
+            n = len(self.lines)
+            text += f"<br><b>{n} spoken line{'s' if n != 1 else ''}</b> from the transcript, quoted per beat"
+        elif self.transcribed is False:
+            text += "<br>No transcript yet: transcribe the clip to write from what is said."
+        elif self.transcribed:
+            text += "<br>The transcript has no speech."
+        self.summary.setText(text)
 
     def update_enabled(self, idle: bool) -> None:
         self.prompt_button.setEnabled(bool(self.shots))
@@ -155,4 +179,4 @@ class FootagePanel(QWidget):
     def _on_prompt(self) -> None:
         if self.shots:
             self.prompt_requested.emit(fg.footage_prompt(self.shots, self.current_mode(),
-                                                          self.context.text()))
+                                                          self.context.text(), self.lines))

@@ -405,10 +405,17 @@ class ScriptTab(QWidget):
 
     # --- public API ----------------------------------------------------------------------
 
-    def set_footage(self, shots: list[dict], rate: Fraction) -> None:
-        """The current clip's shots (frames, with emotion label/valence/arousal/faces)."""
-        self.footage.set_footage(list(shots or []), rate)
+    def set_footage(self, shots: list[dict], rate: Fraction, path: str | Path | None = None) -> None:
+        """The current clip's shots (frames, with emotion label/valence/arousal/faces); with the
+        clip's `path`, its cached transcript is looked up in the worker so the footage prompt
+        and drafts quote what is said."""
+        self.footage.set_footage(list(shots or []), rate, path)
         self.footage.update_enabled(not self.busy())
+        if path:
+            job = self.runner.submit("engine.script.jobs:footage_lines_job", str(path))
+            job.finished.connect(lambda found: self.footage.set_transcript(
+                found.path, found.transcribed, found.lines))
+            job.failed.connect(lambda message: log.warning("transcript lookup failed: %s", message))
 
     def busy(self) -> bool:
         return self.task is not None
@@ -523,7 +530,7 @@ class ScriptTab(QWidget):
         self._start("engine.script.jobs:footage_job", (self.footage.shots, self._model_name()),
                     self._on_footage_drafted, "Drafting from the footage…",
                     mode=self.footage.current_mode(), context=self.footage.context.text(),
-                    seed=max(self.seed.value(), 0))
+                    seed=max(self.seed.value(), 0), lines=self.footage.lines)
 
     def attach_markers(self) -> None:
         """Emit `markers_ready` with the (edited) footage beats as OTIO markers."""

@@ -5,6 +5,11 @@ Shots arrive as plain dicts from the emotion analysis, e.g.
 (seconds; valence/arousal/faces optional). Levels and trends are described relative to the
 edit itself (its own peak and trough), so the prompts do not depend on the scale the emotion
 model uses. The drafted beats become OpenTimelineIO markers, which travel with the XML export.
+
+When the clip has a transcript (engine.transcript, cached per file fingerprint), what is said
+comes too: `spoken_lines` turns it into plain `{"start", "end", "text", "speaker"}` dicts, each
+beat quotes the lines spoken within it ("heard: ANNA: "…""), so the prompt and the drafted
+text follow the words as well as the pictures.
 """
 from __future__ import annotations
 
@@ -34,14 +39,57 @@ class FootageBeat:
     faces: int = 0
     trend: str = ""  # "rising", "falling", "steady", "peak", "lowest"
     text: str = ""
+    said: list[str] = field(default_factory=list)  # lines spoken within it ("ANNA: words")
 
     @property
     def duration(self) -> float:
         return self.end - self.start
 
 
-def emotion_beats(shots: Iterable[Mapping], mode: str = "outline", max_beats: int = 8) -> list[FootageBeat]:
-    """Beats along the edit: every shot in "shots" mode, runs of one mood (at most `max_beats`) otherwise."""
+def spoken_lines(transcript) -> list[dict]:
+    """A transcript (`engine.transcript.Transcript`, or its `to_dict()`) as plain lines in the
+    file's seconds: `{"start", "end", "text", "speaker"}`, the speaker "" when none is known.
+
+    Whisper often runs two people's lines into one segment; its word times split them again,
+    after a sentence's last word or at a pause, so each line lands in the beat it is said in.
+    """
+    if transcript is None:
+        return []
+    segments = transcript.get("segments", []) if isinstance(transcript, Mapping) else transcript.segments
+    lines: list[dict] = []
+    for segment in segments:
+        speaker = str(_field(segment, "speaker") or "")
+        words = [(float(_field(w, "start")), float(_field(w, "end")), str(_field(w, "word")).strip())
+                 for w in _field(segment, "words") or ()]
+        words = [w for w in words if w[2]]
+        if not words:  # no word times: the segment is the line
+            text = " ".join(str(_field(segment, "text") or "").split())
+            if text:
+                lines.append({"start": float(_field(segment, "start")),
+                              "end": float(_field(segment, "end")), "text": text, "speaker": speaker})
+            continue
+        current: list[tuple[float, float, str]] = []
+        for i, word in enumerate(words):
+            current.append(word)
+            after = words[i + 1] if i + 1 < len(words) else None
+            if after is None or word[2][-1] in ".?!" or after[0] - word[1] > _PAUSE_S:
+                lines.append({"start": current[0][0], "end": current[-1][1],
+                              "text": " ".join(w[2] for w in current), "speaker": speaker})
+                current = []
+    return lines
+
+
+_PAUSE_S = 0.6  # a silence this long between two words ends a line
+
+
+def _field(item, key: str):
+    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+
+
+def emotion_beats(shots: Iterable[Mapping], mode: str = "outline", max_beats: int = 8,
+                  lines: Iterable[Mapping] = ()) -> list[FootageBeat]:
+    """Beats along the edit: every shot in "shots" mode, runs of one mood (at most `max_beats`)
+    otherwise; each with the `lines` (see `spoken_lines`) whose middle falls inside it."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     beats = [_beat_of(i, shot) for i, shot in enumerate(shots)]
@@ -51,23 +99,41 @@ def emotion_beats(shots: Iterable[Mapping], mode: str = "outline", max_beats: in
             i = min(range(len(beats) - 1), key=lambda k: abs((beats[k].arousal or 0) - (beats[k + 1].arousal or 0)))
             beats[i:i + 2] = [_join(beats[i], beats[i + 1])]
     _mark_trends(beats)
+    _attach_lines(beats, list(lines))
     return beats
 
 
-def footage_prompt(shots: Iterable[Mapping], mode: str = "outline", context: str = "") -> str:
-    """The whole prompt for a draft that follows the edit, for the writer to read and edit."""
-    beats = emotion_beats(list(shots), mode)
+def _attach_lines(beats: list[FootageBeat], lines: list[Mapping]) -> None:
+    for line in lines:
+        middle = (float(line["start"]) + float(line["end"])) / 2
+        # the beat it is said in; a line in a gap between beats (or past the end) goes to the nearest
+        beat = min(beats, key=lambda b: 0 if b.start <= middle < b.end
+                   else min(abs(middle - b.start), abs(middle - b.end)), default=None)
+        if beat is not None:
+            speaker = str(line.get("speaker") or "").strip().upper()
+            beat.said.append(f"{speaker}: {line['text']}" if speaker else str(line["text"]))
+
+
+def footage_prompt(shots: Iterable[Mapping], mode: str = "outline", context: str = "",
+                   lines: Iterable[Mapping] = ()) -> str:
+    """The whole prompt for a draft that follows the edit, for the writer to read and edit;
+    with transcript `lines`, each beat quotes what is said in it."""
+    lines = list(lines)
+    beats = emotion_beats(list(shots), mode, lines=lines)
     total = beats[-1].end - beats[0].start if beats else 0.0
     head = {"shots": "Shot-by-shot description of the edit",
             "voiceover": "Voice-over for the edit, one passage per beat",
             "outline": "Scene outline following the edit's emotional arc"}[mode]
-    lines = [f"{head} ({len(beats)} {'shots' if mode == 'shots' else 'beats'}, {_clock(total)}).",
-             f"Emotion curve: {curve_summary(beats)}."]
+    out = [f"{head} ({len(beats)} {'shots' if mode == 'shots' else 'beats'}, {_clock(total)}).",
+           f"Emotion curve: {curve_summary(beats)}."]
+    if lines:
+        out.append(f"Dialogue: {len(lines)} spoken line{'s' if len(lines) != 1 else ''} from the "
+                   "transcript, quoted where they are heard.")
     if context.strip():
-        lines.append(f"Context: {context.strip()}")
-    lines.append("")
-    lines += [_slot(mode, i, beat) for i, beat in enumerate(beats, start=1)]
-    return "\n".join(lines) + "\n"
+        out.append(f"Context: {context.strip()}")
+    out.append("")
+    out += [_slot(mode, i, beat) for i, beat in enumerate(beats, start=1)]
+    return "\n".join(out) + "\n"
 
 
 def curve_summary(beats: list[FootageBeat]) -> str:
@@ -76,15 +142,17 @@ def curve_summary(beats: list[FootageBeat]) -> str:
 
 
 def draft_from_footage(shots: Iterable[Mapping], lm, mode: str = "outline", *, context: str = "",
-                       seed: int = 0, max_new_tokens: int = 40
+                       seed: int = 0, max_new_tokens: int = 40, lines: Iterable[Mapping] = ()
                        ) -> Generator[tuple[float, str], None, list[FootageBeat]]:
     """Write text for every beat (one short completion each); a job returning the beats.
 
     `lm` has `complete(prompt, ...)` (a `ScriptGenerator`). The prompt grows with the beats
-    already written so the text runs on; an unusable completion gets a plain description.
+    already written so the text runs on, and quotes the transcript `lines` heard in each beat;
+    an unusable completion gets a plain description.
     """
-    beats = emotion_beats(list(shots), mode)
-    prompt = footage_prompt(shots, mode, context).rsplit("\n\n", 1)[0] + "\n\n"
+    shots, lines = list(shots), list(lines)
+    beats = emotion_beats(shots, mode, lines=lines)
+    prompt = footage_prompt(shots, mode, context, lines).rsplit("\n\n", 1)[0] + "\n\n"
     for i, beat in enumerate(beats, start=1):
         yield (i - 1) / max(len(beats), 1), f"writing {mode} beat {i} of {len(beats)}"
         slot = _slot(mode, i, beat)
@@ -194,11 +262,14 @@ def _slot(mode: str, number: int, beat: FootageBeat) -> str:
         facts.append(beat.trend)
     if beat.faces:
         facts.append(f"{beat.faces} face{'s' if beat.faces != 1 else ''}")
+    text = ", ".join(facts)
+    if beat.said:
+        text += "; heard: " + " / ".join(f'"{_short(line, 160)}"' for line in beat.said)
     if mode == "shots":
-        return f"SHOT {number} ({', '.join(facts)}):"
+        return f"SHOT {number} ({text}):"
     if mode == "voiceover":
-        return f"[Beat {number}: {', '.join(facts)}]\nNARRATOR (V.O.)\n"
-    return f"Beat {number} ({', '.join(facts)}):"
+        return f"[Beat {number}: {text}]\nNARRATOR (V.O.)\n"
+    return f"Beat {number} ({text}):"
 
 
 def _usable(text: str) -> str:
@@ -214,9 +285,10 @@ def _describe(mode: str, beat: FootageBeat) -> str:
     """Plain words for a beat when the model gave nothing usable; the writer rewrites it."""
     people = {0: "No one in frame", 1: "One person in frame"}.get(beat.faces, f"{beat.faces} people in frame")
     mood = f"the mood is {beat.label}" + (f", {beat.trend}" if beat.trend else "")
+    heard = f" Heard: \u201c{_short(beat.said[0], 80)}\u201d" if beat.said else ""
     if mode == "voiceover":
-        return f"(Voice-over, {beat.duration:.0f} seconds: {mood}.)"
-    return f"{people}; {mood}."
+        return f"(Voice-over, {beat.duration:.0f} seconds: {mood}.){heard}"
+    return f"{people}; {mood}.{heard}"
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -7,7 +7,8 @@ is in use with `Partial(ModelInUse(...))`; then:
   text as `Text` events, progress, and returns the `GenerationResult` (``cancelled=True``
   with what was written so far when the cancel flag stopped it);
 - `outline_job` runs one outline step and returns the new `Story`;
-- `footage_job` drafts a text per footage beat and returns the beats.
+- `footage_job` drafts a text per footage beat and returns the beats;
+- `footage_lines_job` (no model) returns what is said in a clip, from its cached transcript.
 
 They watch their own `cancel` flag (the model checks it between tokens), so Stop keeps
 what was written; the outline and footage jobs raise `Cancelled` instead.
@@ -32,6 +33,16 @@ class ModelInUse:
     model: str
     fallback: bool
     message: str
+
+
+@dataclass(frozen=True)
+class FootageLines:
+    """The spoken lines of one clip (`engine.script.footage.spoken_lines`); `transcribed` is
+    False when the clip has no transcript in the cache yet."""
+
+    path: str
+    transcribed: bool
+    lines: list
 
 
 @dataclass(frozen=True)
@@ -110,13 +121,26 @@ def outline_job(step: str, story: Story, model: str, *, seed: int = 0,
 
 
 def footage_job(shots: Iterable[Mapping], model: str, *, mode: str = "outline", context: str = "",
-                seed: int = 0, cancel: threading.Event | None = None) -> Job[list]:
-    """A text per beat of the edit's emotion curve (`engine.script.footage.draft_from_footage`)."""
+                seed: int = 0, lines: Iterable[Mapping] = (),
+                cancel: threading.Event | None = None) -> Job[list]:
+    """A text per beat of the edit's emotion curve (`engine.script.footage.draft_from_footage`),
+    quoting the transcript `lines` heard in each beat."""
     from engine.script.footage import draft_from_footage
 
     generator = yield from _loaded(model)
     lm = CancellableCompleter(generator, cancel or threading.Event())
-    return (yield from draft_from_footage(list(shots), lm, mode, context=context, seed=seed))
+    return (yield from draft_from_footage(list(shots), lm, mode, context=context, seed=seed,
+                                          lines=list(lines)))
+
+
+def footage_lines_job(path: str) -> Job[FootageLines]:
+    """What is said in the clip at `path`, from its transcript in the analysis cache (the
+    transcript panel's, per file fingerprint); nothing is transcribed here."""
+    from engine.script.footage import spoken_lines
+    from engine.transcript.transcribe import cached_transcript_job
+
+    transcript = yield from cached_transcript_job(path)
+    return FootageLines(str(path), transcript is not None, spoken_lines(transcript))
 
 
 def _loaded(model: str) -> Job[ScriptGenerator]:
@@ -128,5 +152,5 @@ def _loaded(model: str) -> Job[ScriptGenerator]:
     return generator
 
 
-__all__ = ["CancellableCompleter", "GenerationResult", "ModelInUse", "VariantStarted",
-           "footage_job", "generate_job", "outline_job"]
+__all__ = ["CancellableCompleter", "FootageLines", "GenerationResult", "ModelInUse", "VariantStarted",
+           "footage_job", "footage_lines_job", "generate_job", "outline_job"]

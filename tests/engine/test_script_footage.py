@@ -14,6 +14,7 @@ from engine.script.footage import (
     draft_from_footage,
     emotion_beats,
     footage_prompt,
+    spoken_lines,
 )
 
 TINY_LM = Path(__file__).parent / "data" / "tiny-script-lm"  # a 1.35M-parameter base model, a fixture only
@@ -86,3 +87,22 @@ def test_markers_sit_on_the_frame_grid_and_survive_otio(rate, tmp_path):
 def test_bad_shots_are_refused():
     with pytest.raises(ValueError, match="ends"):
         beats_to_markers(emotion_beats([{"start": 5, "end": 1}]))
+
+
+def test_spoken_lines_land_in_the_beats_they_are_said_in():
+    # One Whisper segment holding two people's lines: word times split it at the sentence end.
+    words = [(3.2, 3.5, " Where"), (3.5, 3.7, " were"), (3.7, 4.1, " you?"),
+             (6.0, 6.3, " Out."), (10.0, 10.4, " Nowhere")]
+    transcript = {"segments": [{"start": 3.2, "end": 6.3, "text": "Where were you? Out.",
+                                "words": [{"start": a, "end": b, "word": w} for a, b, w in words[:4]]},
+                               {"start": 10.0, "end": 10.4, "text": "Nowhere", "speaker": "ben",
+                                "words": [{"start": 10.0, "end": 10.4, "word": " Nowhere"}]}]}
+    lines = spoken_lines(transcript)
+    assert [(line["start"], line["text"]) for line in lines] == [
+        (3.2, "Where were you?"), (6.0, "Out."), (10.0, "Nowhere")]
+    beats = emotion_beats(SHOTS, "outline", lines=lines)
+    assert [b.said for b in beats] == [["Where were you?"], ["Out."], ["BEN: Nowhere"]]
+    prompt = footage_prompt(SHOTS, "outline", lines=lines)
+    assert 'Beat 3 (0:09.0-0:12.5, 3.5 s, happy, peak, 3 faces; heard: "BEN: Nowhere"):' in prompt
+    assert "Dialogue: 3 spoken lines" in prompt
+    assert spoken_lines(None) == [] and "heard" not in footage_prompt(SHOTS, "outline")
