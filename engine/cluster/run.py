@@ -46,6 +46,7 @@ class FileOutcome:
     host: str = ""   # that node's host name
     attempts: int = 0
     cached: bool = False  # nothing ran: the caller's cache held every result
+    seconds: float = 0.0  # the job's own time on the worker (the rest of a task's time is overhead)
 
     @property
     def ok(self) -> bool:
@@ -183,8 +184,8 @@ def _collect(ref, path: Path, target: str, kwargs: dict, cache) -> FileOutcome:
         # labels live on this machine): re-reading the cache gives exactly a local run's result.
         again, _ = _from_cache(target, path, kwargs, cache)
         if again is not None and again.ok:
-            return FileOutcome(path, again.result, node=node, host=host)
-    return FileOutcome(path, payload["result"], node=node, host=host)
+            return FileOutcome(path, again.result, node=node, host=host, seconds=payload["seconds"])
+    return FileOutcome(path, payload["result"], node=node, host=host, seconds=payload["seconds"])
 
 
 def _ray_problem(exc: BaseException) -> str:

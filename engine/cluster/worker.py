@@ -85,6 +85,7 @@ def analyse_file(board, index: int, target: str, caller_path: str, worker_path: 
                 last[0] = now
                 board.progress.remote(index, event.fraction, event.message)
 
+        began = time.perf_counter()
         try:
             result = execute(target, (path,), {**kwargs, "cache": cache}, emit)
         except Exception as exc:  # noqa: BLE001 - every failure goes home as one line
@@ -92,7 +93,8 @@ def analyse_file(board, index: int, target: str, caller_path: str, worker_path: 
                     "node": node, "host": host}
         here = str(path)
         return {"result": relocate(result, here, caller_path),
-                "stored": relocate(cache.stored, here, caller_path), "node": node, "host": host}
+                "stored": relocate(cache.stored, here, caller_path), "node": node, "host": host,
+                "seconds": time.perf_counter() - began}
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
