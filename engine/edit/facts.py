@@ -3,7 +3,9 @@
 ``facts_job`` measures, for every shot of one file:
 
 * **speech**: frame ranges from Silero VAD (weights from the installed ``silero-vad``
-  wheel, never downloaded), so no audio edit falls inside a word;
+  wheel, never downloaded), so no audio edit falls inside a word; where the file has a
+  transcript (in the cache), the ranges come from its word boundaries instead (see
+  ``engine.transcript.speech``), looked up on every call so a transcript made later counts;
 * **motion peaks**: frames of action, peaks of the per-frame motion that
   ``engine.affect.features`` already measured (read from its cache entry; measured
   here with the same ``FlowMeter`` only when that entry is missing);
@@ -16,6 +18,7 @@ Keep and Reject read it instead of decoding anything.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -95,8 +98,8 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE)
         hit = cache.get(key, ANALYSER, VERSION)
         if isinstance(hit, FileFacts) and all(hit.for_shot(a, b) is not None for a, b in wanted):
             yield 1.0, f"{path.name}: cut facts from the cache"
-            return FileFacts(hit.frame_count, hit.fps, hit.speech_checked,
-                             [hit.for_shot(a, b) for a, b in wanted])
+            return with_word_speech(path, FileFacts(hit.frame_count, hit.fps, hit.speech_checked,
+                                                    [hit.for_shot(a, b) for a, b in wanted]), cache, key)
     if info is None:
         from engine.media import probe
 
@@ -135,7 +138,29 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE)
     if cache is not None:
         cache.put(key, ANALYSER, VERSION, facts)
     yield 1.0, f"{path.name}: cut facts of {len(result)} shots"
-    return facts
+    return with_word_speech(path, facts, cache, key, vad=speech)
+
+
+def with_word_speech(path: Path, facts: FileFacts, cache, key, vad=None) -> FileFacts:
+    """`facts` with each shot's speech from the transcript's words, where one is cached.
+
+    The cached facts keep the voice-activity ranges: a transcript made (or removed) later
+    changes what the proposer sees without measuring anything again.
+    """
+    from engine.transcript.speech import speech_from_words
+    from engine.transcript.transcribe import cached_transcript
+
+    if cache is None or not facts.speech_checked:
+        return facts
+    transcript = cached_transcript(path, cache, key)
+    if transcript is None or not transcript.words:
+        return facts
+    if vad is None:  # the file's voice activity, gathered back from its shots
+        vad = sorted({tuple(r) for s in facts.shots for r in s.speech})
+    speech = speech_from_words(transcript, Fraction(facts.fps), facts.frame_count, vad)
+    shots = [dataclasses.replace(s, speech=[[a, b] for a, b in speech if a <= s.end_frame and b >= s.start_frame])
+             for s in facts.shots]
+    return FileFacts(facts.frame_count, facts.fps, facts.speech_checked, shots)
 
 
 # -- speech --------------------------------------------------------------------------

@@ -123,6 +123,29 @@ def cached_transcript_job(path: str | PathLike[str], model: str | None = None,
     return transcribe_job(path, model, language, only_cached=True)
 
 
+def cached_transcript(path: str | PathLike[str], cache=_DEFAULT_CACHE, key: str | None = None) -> Transcript | None:
+    """The transcript the cache holds for `path` from the settings' model (else the bundled
+    one), without loading any model; None when there is none. `key`: the file's fingerprint,
+    when the caller has it."""
+    if cache is _DEFAULT_CACHE:
+        from engine.cache.store import AnalysisCache
+
+        cache = AnalysisCache()
+    if cache is None:
+        return None
+    if key is None:
+        from engine.cache.fingerprint import fingerprint
+
+        key = fingerprint(Path(path))
+    names = [str(Path(c).expanduser()) for c in [models.configured_model()] if c] + [models.BUNDLED]
+    for name in names:
+        for language in ("en", "auto"):
+            hit = cache.get(key, f"{ANALYSER}:{name}:{language}", VERSION)
+            if hit is not None:
+                return Transcript.from_cache(hit)
+    return None
+
+
 def transcribe(path: str | PathLike[str], progress: Callable[[float, str], None] | None = None,
                cancel=None, **options) -> Transcript:
     """Blocking form of `transcribe_job`; raises `engine.jobs.Cancelled` when ``cancel`` is set."""

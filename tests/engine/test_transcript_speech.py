@@ -1,0 +1,111 @@
+"""Speech from words: where a clip has a transcript, the proposer's speech ranges take in its
+word boundaries, so no audio edit falls inside a word (checked against the sound itself);
+and a two-voice espeak dialogue gets a speaker per line."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import opentimelineio as otio
+import pytest
+
+from engine.jobs import drive
+
+# (start in seconds, espeak voice, line): two voices, the second higher and female
+LINES = ((0.4, ("en-us", "40"), "The ship leaves the harbour tonight, and every one of us must be ready."),
+         (5.0, ("en-us+f3", "75"), "Nobody told me the engines were failing."),
+         (7.6, ("en-us", "40"), "Then we go now, before the storm."))
+RATE = 22050
+
+
+def _sound_truth(wav: Path, bridge: float = 0.06) -> list[tuple[float, float]]:
+    """Seconds with sound: 10 ms windows above a floor, gaps under `bridge` joined (so a
+    stretch is about a word, or words said without a break)."""
+    with wave.open(str(wav)) as w:
+        x = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(float) / 32768
+    hop = RATE // 100
+    rms = np.sqrt(np.mean(x[: len(x) // hop * hop].reshape(-1, hop) ** 2, axis=1))
+    spans: list[list[float]] = []
+    for i in np.flatnonzero(rms > 0.01):
+        t = i / 100
+        if spans and t - spans[-1][1] <= bridge:
+            spans[-1][1] = t + 0.01
+        else:
+            spans.append([t, t + 0.01])
+    return [(a, b) for a, b in spans if b - a > 0.03]
+
+
+@pytest.fixture(scope="module")
+def dialogue(media, tmp_path_factory):
+    """(clip, sound truth, cache folder) of Tears of Steel with the lines laid over it."""
+    if not (shutil.which("espeak-ng") and shutil.which("sox") and shutil.which("ffmpeg")):
+        pytest.skip("espeak-ng, sox and ffmpeg are needed (make setup installs them)")
+    folder = tmp_path_factory.mktemp("speech")
+    parts = []
+    for n, (start, (voice, pitch), text) in enumerate(LINES):
+        line = folder / f"line{n}.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-p", pitch, "-s", "150", "-w", str(line), text], check=True)
+        padded = folder / f"pad{n}.wav"
+        subprocess.run(["sox", str(line), "-r", str(RATE), str(padded), "pad", str(start)], check=True)
+        parts.append(str(padded))
+    mixed = folder / "speech.wav"
+    subprocess.run(["sox", "-m", *parts, "-b", "16", str(mixed), "trim", "0", "10"], check=True)
+    clip = folder / "dialogue.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(media / "sources" / "tears_of_steel_0500.mp4"),
+                    "-i", str(mixed), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac",
+                    "-t", "10", str(clip)], check=True)
+    return clip, _sound_truth(mixed), folder / "cache"
+
+
+@pytest.fixture
+def transcribed(dialogue, monkeypatch):
+    """The dialogue's transcript, made through the CLI into the module's cache."""
+    import engine.cli
+
+    clip, truth, cache = dialogue
+    monkeypatch.setenv("MOVIOLA_CACHE_DIR", str(cache))
+    out = cache.parent / "dialogue.json"
+    assert engine.cli.main(["transcribe", str(clip), "--json", "-o", str(out)]) == 0
+    return clip, truth, out
+
+
+def _inside(seconds: float, truth, tolerance: float) -> bool:
+    return any(a + tolerance < seconds < b - tolerance for a, b in truth)
+
+
+def test_speech_ranges_follow_words_and_no_audio_edit_cuts_one(transcribed):
+    from engine.edit.audio_edits import _splits_speech
+    from engine.edit.from_analysis import proposal_pool_job, proposals_json_job
+    from engine.transcript.speech import word_ranges
+    from engine.transcript.transcribe import cached_transcript
+
+    clip, truth, _ = transcribed
+    transcript = cached_transcript(clip)
+    assert transcript is not None and len(transcript.words) >= 20
+    pool = drive(proposal_pool_job([clip]))
+    rate = float(pool[0].rate)
+    frames = int(pool[0].extra["frame_count"])
+    words = word_ranges(transcript.words, rate, frames)
+    speech = sorted({tuple(r) for s in pool for r in s.speech})
+    # every word lies inside one speech range: no cut point inside a word
+    assert all(any(a <= w0 and w1 <= b for a, b in speech) for w0, w1 in words), (speech, words)
+    # a cut is allowed only at frame edges outside every range; none of those is inside a
+    # word's sound (a frame and a half of tolerance: the sound gate and frames are coarse)
+    tolerance = 1.5 / rate
+    shot = pool[0]
+    allowed = [f for f in range(1, frames) if not _splits_speech(shot, f)]
+    assert allowed and not [f / rate for f in allowed if _inside(f / rate, truth, tolerance)]
+
+    # the proposals the app makes: every A1 edit in a gap between words
+    for document in drive(proposals_json_job([str(clip)], duration_s=6, arc="rising")):
+        timeline = otio.adapters.read_from_string(document, "otio_json")
+        rate = float(Fraction(timeline.metadata["moviola"]["rate"]))
+        for piece in timeline.audio_tracks()[0].find_clips():
+            start = piece.source_range.start_time.to_seconds()
+            end = start + piece.source_range.duration.to_seconds()
+            assert not _inside(start, truth, 1.5 / rate) and not _inside(end, truth, 1.5 / rate), \
+                timeline.metadata["moviola"]["explanation"]
