@@ -36,6 +36,8 @@ class ShotMood:
 
 
 Analyse = Callable[[str], Sequence[ShotMood] | None]
+# Proposals from the analysed media: (local paths, the editor's timeline) -> (timelines, notes).
+Propose = Callable[[list[str], otio.schema.Timeline], tuple[list[otio.schema.Timeline], list[str]]]
 
 
 @dataclass
@@ -46,6 +48,7 @@ class AnnotateResult:
     peaks: int = 0
     analysed: list[str] = field(default_factory=list)
     report: list[str] = field(default_factory=list)
+    proposals: list[str] = field(default_factory=list)  # names of the proposal sequences written
 
 
 def local_sources(timeline: otio.schema.Timeline) -> list[str]:
@@ -103,14 +106,19 @@ def add_markers(timeline: otio.schema.Timeline, moods: dict[str, Sequence[ShotMo
 
 
 def annotate_file(source: str | os.PathLike[str], output: str | os.PathLike[str] | None,
-                  analyse: Analyse) -> AnnotateResult:
+                  analyse: Analyse, propose: Propose | None = None) -> AnnotateResult:
     """Import ``source``, add emotion markers from ``analyse``, write it to ``output``
     (default: ``NAME.annotated.EXT`` beside it) in the same format.
+
+    Every timeline of the file is written back in its order, the first annotated; the
+    timelines ``propose`` builds from the analysed media follow it in the same file
+    (sequences of the xmeml, projects of the FCPXML event, timelines of an .otio
+    collection), so the editor imports one file and finds them beside their cut.
 
     Raises:
         InterchangeError: Not a Premiere XML, FCPXML or .otio file, or unreadable.
     """
-    from engine.timeline.export import export_timeline
+    from engine.timeline.export import export_timelines
     from engine.timeline.importers import import_timeline
 
     source = Path(source)
@@ -123,8 +131,8 @@ def annotate_file(source: str | os.PathLike[str], output: str | os.PathLike[str]
         raise InterchangeError(source, "no timeline in the file")
     result = AnnotateResult(target, fmt, report=[f"import: {line}" for line in imported.unsupported])
     if len(imported.timelines) > 1:
-        result.report.append(f"{len(imported.timelines)} timelines in the file: the first is annotated and "
-                             "written, the others are not")
+        result.report.append(f"{len(imported.timelines)} timelines in the file: the first is annotated, "
+                             "all are written back")
     timeline = imported.timelines[0]
     moods: dict[str, Sequence[ShotMood]] = {}
     for path in local_sources(timeline):
@@ -137,7 +145,19 @@ def annotate_file(source: str | os.PathLike[str], output: str | os.PathLike[str]
     if missing > 0:
         result.report.append(f"{missing} source file(s) not on this machine or not analysable: no markers")
     result.markers, result.peaks = add_markers(timeline, moods)
-    exported = export_timeline(timeline, target, fmt, probe_media=False)
+    proposals: list[otio.schema.Timeline] = []
+    if propose is not None and result.analysed:
+        proposals, notes = propose(list(result.analysed), timeline)
+        result.report += [f"proposals: {line}" for line in notes]
+        taken = {t.name for t in imported.timelines}
+        for proposal in proposals:  # a second run must not give two sequences one name
+            base, n = proposal.name or "Proposal", 1
+            while proposal.name in taken or not proposal.name:
+                n += 1
+                proposal.name = f"{base} ({n})"
+            taken.add(proposal.name)
+        result.proposals = [p.name for p in proposals]
+    exported = export_timelines([*imported.timelines, *proposals], target, fmt, probe_media=False)
     result.report += [f"export: {line}" for line in exported.skipped]
     return result
 

@@ -50,8 +50,13 @@ class _Retime:
         return int(self.end * self.nominal)  # whole frames only: never past the media's end
 
 
-def _vfr_times(path: str) -> tuple[list[Fraction], Fraction, Fraction] | None:
-    """Presentation times of every frame, the typical spacing's rate, and the end time."""
+def frame_times(path: str) -> tuple[list[Fraction], Fraction, Fraction] | None:
+    """Presentation times of every frame (seconds from the first frame), the typical
+    spacing's rate, and the end time; None when the file cannot be indexed.
+
+    The one place a VFR file's frame index becomes time: exports and annotations both
+    place frames by it.
+    """
     try:
         import av
 
@@ -93,7 +98,7 @@ class Conformer:
         retime = None
         name = url.rsplit("/", 1)[-1]
         if video.get("is_vfr"):
-            found = _vfr_times(url_to_path(url))
+            found = frame_times(url_to_path(url))
             if found is not None:
                 times, typical, end = found
                 retime = _Retime(old, rates.nle_rate(typical), times, end)

@@ -43,29 +43,58 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str]
     Raises:
         InterchangeError: Unknown format or option, or the file cannot be written.
     """
+    return export_timelines([timeline], path, format, **options)
+
+
+MULTI_FORMATS = ("premiere", "resolve", "otio")
+
+
+def export_timelines(timelines: list[otio.schema.Timeline], path: str | os.PathLike[str], format: str,
+                     **options) -> ExportResult:
+    """Write several timelines into one file: sequences of one xmeml document, projects
+    of one FCPXML event (sharing their media), or a SerializableCollection of .otio
+    timelines. EDL and marker lists hold one timeline each.
+
+    Raises:
+        InterchangeError: As :func:`export_timeline`; also more than one timeline for a
+            format that holds one.
+    """
     if format not in FORMATS:
         raise InterchangeError(path, f"unknown export format {format!r} (use {', '.join(FORMATS)})")
-    if options.pop("probe_media", True):
-        timeline = _with_probed_media(timeline)
+    if not timelines:
+        raise InterchangeError(path, "no timeline to write")
+    if len(timelines) > 1 and format not in MULTI_FORMATS:
+        raise InterchangeError(path, f"{FORMATS[format][1]} holds one timeline, not {len(timelines)}")
+    probe_media = options.pop("probe_media", True)
     from engine.timeline.conform import conform
-    timeline, notes = conform(timeline)
+    conformed, notes = [], []
+    for n, timeline in enumerate(timelines):
+        if probe_media:
+            timeline = _with_probed_media(timeline)
+        timeline, timeline_notes = conform(timeline)
+        conformed.append(timeline)
+        prefix = f"{timeline.name or f'timeline {n + 1}'}: " if len(timelines) > 1 else ""
+        notes += [prefix + line for line in timeline_notes]
     skipped: list[str] = []
     try:
         if format == "premiere":
             from engine.timeline.xmeml_writer import write_xmeml
-            data = write_xmeml(timeline, int(options.pop("xmeml_version", 4)))
+            data = write_xmeml(conformed, int(options.pop("xmeml_version", 4)))
         elif format == "resolve":
             from engine.timeline.fcpxml_writer import DEFAULT_VERSION, write_fcpxml
-            data, skipped = write_fcpxml(timeline, str(options.pop("fcpxml_version", DEFAULT_VERSION)))
+            data, skipped = write_fcpxml(conformed, str(options.pop("fcpxml_version", DEFAULT_VERSION)))
         elif format == "edl":
             from engine.timeline.edl import write_edl
-            text, skipped = write_edl(timeline, options.pop("marker_style", "loc"))
+            text, skipped = write_edl(conformed[0], options.pop("marker_style", "loc"))
             data = text.encode("ascii")
         elif format == "markers":
             from engine.timeline.markers_csv import write_markers_csv
-            data = write_markers_csv(timeline).encode("utf-8")
+            data = write_markers_csv(conformed[0]).encode("utf-8")
+        elif len(conformed) == 1:
+            data = otio.adapters.write_to_string(conformed[0], "otio_json").encode("utf-8")
         else:
-            data = otio.adapters.write_to_string(timeline, "otio_json").encode("utf-8")
+            collection = otio.schema.SerializableCollection(name=conformed[0].name, children=conformed)
+            data = otio.adapters.write_to_string(collection, "otio_json").encode("utf-8")
     except ValueError as exc:  # bad option values
         raise InterchangeError(path, str(exc)) from None
     if options:

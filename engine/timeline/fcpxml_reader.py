@@ -305,12 +305,20 @@ class FcpxmlReader:
             reference = otio.schema.MissingReference(available_range=available)
         reference.name = asset.get("name") or ""
         fmt = self.resources.get(asset.get("format"))
-        model.store_media_facts(reference, model.MediaFacts(
+        facts = model.MediaFacts(
             url=src, name=reference.name, rate=rate, start=start, frames=frames,
             width=int(fmt.get("width")) if fmt is not None and fmt.get("width") else None,
             height=int(fmt.get("height")) if fmt is not None and fmt.get("height") else None,
             has_video=asset.get("hasVideo") == "1", has_audio=asset.get("hasAudio") == "1",
-            channels=int(asset.get("audioChannels") or 2), sample_rate=int(asset.get("audioRate") or 48000)))
+            channels=int(asset.get("audioChannels") or 2), sample_rate=int(asset.get("audioRate") or 48000))
+        # audioChannels counts every source's channels; split evenly when they divide.
+        sources = int(asset.get("audioSources") or 1)
+        if sources > 1 and facts.channels % sources == 0:
+            facts.audio_streams = [facts.channels // sources] * sources
+            facts.channels = facts.audio_streams[0]
+        else:
+            facts.audio_streams = [facts.channels]
+        model.store_media_facts(reference, facts)
         return reference
 
     def _markers(self, element, local: Fraction, item) -> list[otio.schema.Marker]:
@@ -328,13 +336,7 @@ class FcpxmlReader:
 
     def _attach_markers(self, item, element, local: Fraction) -> None:
         for marker in self._markers(element, local, item):
-            emotion, rest = model.unmerge_emotion(marker)
-            if emotion and isinstance(item, otio.schema.Clip):
-                model.meta(item)["emotion"] = emotion
-            else:
-                rest = marker
-            if rest is not None:
-                item.markers.append(rest)
+            model.attach_marker(item, marker)
 
     # -- tracks -------------------------------------------------------------------------------
 

@@ -50,20 +50,26 @@ def _format_name(rate: Fraction, width: int, height: int) -> str:
 class FcpxmlWriter:
     """Writes one timeline; holds resources (formats, assets, compound media)."""
 
-    def __init__(self, timeline: otio.schema.Timeline, version: str = DEFAULT_VERSION):
+    def __init__(self, timelines: otio.schema.Timeline | list[otio.schema.Timeline],
+                 version: str = DEFAULT_VERSION):
         if version not in VERSIONS:
             raise ValueError(f"FCPXML version must be one of {', '.join(VERSIONS)}, not {version}")
-        self.timeline = timeline
+        self.timelines = [timelines] if isinstance(timelines, otio.schema.Timeline) else list(timelines)
         self.version = version
-        self.rate = model.timeline_rate(timeline)
-        self.frame = rates.frame_duration(self.rate)
-        self.drop = model.drop_frame(timeline)
         self.resources = etree.Element("resources")
         self._ids = 0
         self._formats: dict[tuple, str] = {}
-        self._assets: dict[str, str] = {}
+        self._assets: dict[tuple, str] = {}
         self._effects: dict[str, str] = {}
         self.skipped: list[str] = []
+        self._use(self.timelines[0])
+
+    def _use(self, timeline: otio.schema.Timeline) -> None:
+        """The timeline whose project is written next: its rate, timecode and format."""
+        self.timeline = timeline
+        self.rate = model.timeline_rate(timeline)
+        self.frame = rates.frame_duration(self.rate)
+        self.drop = model.drop_frame(timeline)
         width, height = model.frame_size(timeline)
         self.format_id = self._format(self.rate, width, height)
 
@@ -86,7 +92,8 @@ class FcpxmlWriter:
 
     def _asset(self, clip: otio.schema.Clip) -> str:
         facts = model.media_facts(clip.media_reference, self.rate)
-        key = facts.url or f"missing:{clip.name}"
+        # Per media and its timing: two projects may know one file with different timecode.
+        key = (facts.url or f"missing:{clip.name}", facts.start, facts.rate)
         if key in self._assets:
             return self._assets[key]
         width, height = model.frame_size(self.timeline)
@@ -106,7 +113,7 @@ class FcpxmlWriter:
             attrib["videoSources"] = "1"
         if facts.has_audio:
             # Every sound stream of the file is one audio source of the asset.
-            attrib.update(audioSources=str(len(facts.audio_streams)), audioChannels=str(facts.channels),
+            attrib.update(audioSources=str(len(facts.audio_streams)), audioChannels=str(sum(facts.audio_streams)),
                           audioRate=str(facts.sample_rate))
         asset = etree.SubElement(self.resources, "asset", attrib)
         src = path_to_url(url_to_path(facts.url), host="") if facts.url else \
@@ -127,9 +134,15 @@ class FcpxmlWriter:
         root.append(self.resources)
         library = etree.SubElement(root, "library")
         event = etree.SubElement(library, "event", name=event_name)
-        project = etree.SubElement(event, "project", name=self.timeline.name or "Timeline")
-        sequence = self.sequence(project, self.timeline.tracks, model.start_frame(self.timeline), top=True)
-        sequence.set("tcFormat", "DF" if self.drop else "NDF")
+        for n, timeline in enumerate(self.timelines):  # projects side by side, sharing assets
+            self._use(timeline)
+            before = len(self.skipped)
+            project = etree.SubElement(event, "project", name=timeline.name or "Timeline")
+            sequence = self.sequence(project, timeline.tracks, model.start_frame(timeline), top=True)
+            sequence.set("tcFormat", "DF" if self.drop else "NDF")
+            if n and len(self.skipped) > before:  # say which project a note is about
+                self.skipped[before:] = [f"{timeline.name or f'project {n + 1}'}: {line}"
+                                         for line in self.skipped[before:]]
         body = etree.tostring(root, encoding="UTF-8", pretty_print=True)
         return b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n' + body
 
@@ -329,7 +342,9 @@ class FcpxmlWriter:
         return media_id
 
 
-def write_fcpxml(timeline: otio.schema.Timeline, version: str = DEFAULT_VERSION) -> tuple[bytes, list[str]]:
-    """The timeline as FCPXML bytes, and lines naming what FCPXML could not carry."""
+def write_fcpxml(timeline: otio.schema.Timeline | list[otio.schema.Timeline],
+                 version: str = DEFAULT_VERSION) -> tuple[bytes, list[str]]:
+    """The timeline (or several, one project each) as FCPXML bytes, and lines naming what
+    FCPXML could not carry."""
     writer = FcpxmlWriter(timeline, version)
     return writer.document(), writer.skipped

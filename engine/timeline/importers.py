@@ -123,7 +123,7 @@ def _read(kind: str, root, data: bytes, path: Path, rate) -> tuple[list[otio.sch
         except UnicodeDecodeError:
             text = data.decode("latin-1")  # old EDLs are 8-bit; latin-1 never fails
         return read_edl(text, rate, path, name=path.stem)
-    return [_read_otio(data, path)], []
+    return _read_otio(data, path), []
 
 
 def _one_line(exc: BaseException) -> str:
@@ -131,7 +131,7 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _read_otio(data: bytes, path: Path) -> otio.schema.Timeline:
+def _read_otio(data: bytes, path: Path) -> list[otio.schema.Timeline]:
     try:
         # OTIO's reader overflows the C stack on deep nesting and crashes on some
         # malformed JSON, repeated keys and odd schema tags: it only ever reads what
@@ -148,9 +148,13 @@ def _read_otio(data: bytes, path: Path) -> otio.schema.Timeline:
     except Exception as exc:  # OTIO raises several unrelated types for bad JSON
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise InterchangeError(path, f"not a valid .otio file ({first})") from None
-    if not isinstance(obj, otio.schema.Timeline):
-        raise InterchangeError(path, f".otio file holds a {type(obj).__name__}, not a Timeline")
-    return obj
+    if isinstance(obj, otio.schema.Timeline):
+        return [obj]
+    # Several timelines in one file (an annotated cut with its proposals) are a collection.
+    if isinstance(obj, otio.schema.SerializableCollection) and len(obj) \
+            and all(isinstance(child, otio.schema.Timeline) for child in obj):
+        return [child.clone() for child in obj]
+    raise InterchangeError(path, f".otio file holds a {type(obj).__name__}, not a Timeline")
 
 
 def _relink(result: ImportResult, folders: list[tuple[Path, bool]]) -> None:

@@ -174,6 +174,8 @@ def media_facts(ref: otio.core.MediaReference | None, fallback_rate) -> MediaFac
         facts.has_video = bool(stored.get("has_video", True))
         facts.has_audio = bool(stored.get("has_audio", True))
         facts.drop_frame = bool(stored.get("drop_frame", False))
+        streams = stored.get("audio_streams")
+        facts.audio_streams = [int(c) for c in streams] if streams else [facts.channels]
     if available is not None:
         facts.start = rates.frames(available.start_time, facts.rate)
         if facts.frames is None:
@@ -187,6 +189,7 @@ def store_media_facts(ref: otio.core.MediaReference, facts: MediaFacts) -> None:
         "rate": rates.rate_string(facts.rate), "frames": facts.frames, "width": facts.width,
         "height": facts.height, "has_video": facts.has_video, "has_audio": facts.has_audio,
         "channels": facts.channels, "sample_rate": facts.sample_rate, "drop_frame": facts.drop_frame,
+        "audio_streams": list(facts.audio_streams),
     }
 
 
@@ -291,6 +294,23 @@ def unmerge_emotion(marker: otio.schema.Marker) -> tuple[dict | None, otio.schem
     if MERGE in (marker.name or ""):
         marker.name = marker.name.split(MERGE, 1)[1]
     return emotion, marker
+
+
+def attach_marker(item, marker: otio.schema.Marker) -> None:
+    """Put an imported clip marker on ``item``; the shot-emotion marker at the clip's head
+    (as writers put a clip's emotion) becomes the clip's emotion again. Emotion markers
+    elsewhere in the clip (an annotated timeline's further shots) stay markers."""
+    at_head = isinstance(item, otio.schema.Clip) and item.source_range is not None and \
+        abs((marker.marked_range.start_time - item.source_range.start_time).to_seconds()) \
+        < 0.5 / item.source_range.start_time.rate
+    if at_head and clip_emotion(item) is None:
+        emotion, rest = unmerge_emotion(marker)
+        if emotion:
+            meta(item)["emotion"] = emotion
+            if rest is not None:
+                item.markers.append(rest)
+            return
+    item.markers.append(marker)
 
 
 # -- layout -------------------------------------------------------------------------------

@@ -272,14 +272,7 @@ class XmemlReader:
             source_start.rescaled_to(float(parent_rate)), rates.rational(duration, parent_rate))
         for marker in element.findall("marker"):
             origin = media_start.rescaled_to(float(rate)).value
-            converted = self.marker(marker, rate, round(origin))
-            emotion, rest = model.unmerge_emotion(converted)
-            if emotion and isinstance(item, otio.schema.Clip):
-                model.meta(item)["emotion"] = emotion
-            else:
-                rest = converted
-            if rest is not None:
-                item.markers.append(rest)
+            model.attach_marker(item, self.marker(marker, rate, round(origin)))
         self._note_effects(element, name, item, start)
         return item
 
@@ -346,6 +339,9 @@ class XmemlReader:
             channels=_int(element, "media/audio/channelcount", 2) or 2,
             sample_rate=_int(element, "media/audio/samplecharacteristics/samplerate", 48000) or 48000,
             drop_frame=drop and rates.supports_drop_frame(rate))
+        # One <audio> per sound stream (or per mono channel, as Premiere lists them).
+        facts.audio_streams = [_int(a, "channelcount", 2) or 2 for a in element.iterfind("media/audio")] \
+            or [facts.channels]
         if element.find("media") is None:
             facts.has_video = facts.has_audio = True
         model.store_media_facts(ref, facts)

@@ -58,26 +58,34 @@ def _timecode(parent, frame: int, rate, drop: bool, reel: str | None = None) -> 
 
 
 class XmemlWriter:
-    """Writes one timeline; holds the id counters and the set of files defined so far."""
+    """Writes timelines as sequences of one document; holds the id counters and the set
+    of files defined so far (a later sequence references a file the first defined)."""
 
-    def __init__(self, timeline: otio.schema.Timeline):
-        self.timeline = timeline
-        self.rate = model.timeline_rate(timeline)
-        self.drop = model.drop_frame(timeline)
-        self.width, self.height = model.frame_size(timeline)
+    def __init__(self, timelines: otio.schema.Timeline | list[otio.schema.Timeline]):
+        self.timelines = [timelines] if isinstance(timelines, otio.schema.Timeline) else list(timelines)
+        self._use(self.timelines[0])
         self._clip_ids = 0
         self._seq_ids = 0
         self._files: dict[tuple, str] = {}  # (url, start, frames, rate) -> file id
         self._groups: dict[int, tuple] = {}  # id(clip) -> its link group, nested sequences included
 
+    def _use(self, timeline: otio.schema.Timeline) -> None:
+        """The timeline whose sequence is written next: its rate, timecode and frame size."""
+        self.timeline = timeline
+        self.rate = model.timeline_rate(timeline)
+        self.drop = model.drop_frame(timeline)
+        self.width, self.height = model.frame_size(timeline)
+
     # -- document ----------------------------------------------------------------------
 
     def document(self, version: int = 4) -> bytes:
         root = etree.Element("xmeml", version=str(version))
-        sequence = self.sequence(root, self.timeline.tracks, self.timeline.name or "Sequence",
-                                 model.start_frame(self.timeline))
-        for marker in self.timeline.tracks.markers:
-            self.marker(sequence, marker, 0)
+        for timeline in self.timelines:  # top-level sequences, each imported as its own
+            self._use(timeline)
+            sequence = self.sequence(root, timeline.tracks, timeline.name or "Sequence",
+                                     model.start_frame(timeline))
+            for marker in timeline.tracks.markers:
+                self.marker(sequence, marker, 0)
         body = etree.tostring(root, encoding="UTF-8", pretty_print=True, xml_declaration=False)
         return b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + body
 
@@ -356,8 +364,8 @@ class XmemlWriter:
             _sub(element, "pproColor", color)
 
 
-def write_xmeml(timeline: otio.schema.Timeline, version: int = 4) -> bytes:
-    """The timeline as Premiere-ready FCP7 XML bytes (UTF-8).
+def write_xmeml(timeline: otio.schema.Timeline | list[otio.schema.Timeline], version: int = 4) -> bytes:
+    """The timeline (or several, one sequence each) as Premiere-ready FCP7 XML bytes (UTF-8).
 
     Args:
         version: xmeml version attribute, 4 (Premiere's) or 5 (FCP 7's).

@@ -1,6 +1,8 @@
 """`moviola-cli annotate`: the editor's timeline back, the same edit plus emotion markers."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from lxml import etree
 
@@ -11,6 +13,7 @@ from engine.timeline.annotate import annotate_file
 from engine.timeline.export import export_timeline
 from engine.timeline.importers import import_timeline
 from engine.timeline.stringout import stringout
+from engine.timeline.urls import url_to_path
 
 REAL = ["otio-fcp-adapter__empty_name_tags.xml", "otio-fcp-adapter__hiero_xml_export.xml",
         "otio-fcp-adapter__premiere_example.xml", "otio-fcp-adapter__premiere_generators.xml",
@@ -45,10 +48,12 @@ def test_annotate_writes_the_same_edit_back(shared, tmp_path, name):
     assert result.markers == 0 and result.analysed == []
     if source.suffix == ".fcpxml":
         assert _validates(shared, out)
-    before = import_timeline(source).timelines[0]
-    after = import_timeline(out).timelines[0]
-    assert compare.digest(after, with_markers=False) == compare.digest(before, with_markers=False)
-    assert len(compare.digest(after)["markers"]) == len(compare.digest(before)["markers"])
+    befores = import_timeline(source).timelines
+    afters = import_timeline(out).timelines
+    assert [t.name for t in afters] == [t.name for t in befores]  # every timeline of the file, in order
+    for before, after in zip(befores, afters, strict=True):
+        assert compare.digest(after, with_markers=False) == compare.digest(before, with_markers=False)
+        assert len(compare.digest(after)["markers"]) == len(compare.digest(before)["markers"])
 
 
 def test_annotate_cli_adds_emotion_markers_on_real_media(media, tmp_path, capsys):
@@ -59,9 +64,10 @@ def test_annotate_cli_adds_emotion_markers_on_real_media(media, tmp_path, capsys
     for fmt, suffix in (("premiere", ".xml"), ("resolve", ".fcpxml")):
         theirs = export_timeline(timeline, tmp_path / f"cut{suffix}", fmt).path
         out = tmp_path / f"cut.annotated{suffix}"
-        assert engine.cli.main(["annotate", str(theirs), "-o", str(out)]) == 0
+        assert engine.cli.main(["annotate", str(theirs), "-o", str(out), "--proposals", "0"]) == 0
         said = capsys.readouterr().out
         assert "emotion marker(s)" in said and "from 1 analysed source(s)" in said
+        assert len(import_timeline(out).timelines) == 1  # --proposals 0: the cut alone
         before, after = import_timeline(theirs).timelines[0], import_timeline(out).timelines[0]
         same, added = compare.digest(before, with_markers=False), compare.digest(after, with_markers=False)
         assert added.pop("emotions") == [(0, emotion_label(after))] and same.pop("emotions") == []
@@ -75,3 +81,37 @@ def test_annotate_cli_adds_emotion_markers_on_real_media(media, tmp_path, capsys
         assert peaks == [f"arc peak 1 ({emotion['label']})"]  # one analysed shot: one peak
         if suffix == ".fcpxml":
             assert _validates(media.parent, out)
+
+
+@pytest.mark.parametrize("fmt,suffix", [("premiere", ".xml"), ("resolve", ".fcpxml"), ("otio", ".otio")])
+def test_annotate_cli_writes_proposals_into_the_same_file(media, tmp_path, capsys, fmt, suffix):
+    """The editor imports one file: their cut, annotated, and the proposals from its media
+    beside it; each reads back with our reader and with the OpenTimelineIO adapters."""
+    import opentimelineio as otio
+
+    import engine.cli
+
+    sources = [media / "sources" / name for name in ("asl_yes.mkv", "asl_thanks.mkv")]
+    theirs = export_timeline(stringout([probe(p) for p in sources], name="Editor's cut"),
+                             tmp_path / f"cut{suffix}", fmt).path
+    out = tmp_path / f"cut.annotated{suffix}"
+    assert engine.cli.main(["annotate", str(theirs), "-o", str(out), "--proposals", "2"]) == 0
+    said = capsys.readouterr().out
+    proposals = [line.strip()[2:] for line in said.splitlines() if line.strip().startswith("+ ")]
+    assert len(proposals) == 2 and all(name.startswith("Proposal: ") for name in proposals)
+    read = import_timeline(out)
+    assert [t.name for t in read.timelines] == ["Editor's cut", *proposals]
+    before, after = import_timeline(theirs).timelines[0], read.timelines[0]
+    assert compare.digest(after, with_markers=False) | {"emotions": []} == \
+        compare.digest(before, with_markers=False) | {"emotions": []}  # the cut itself unchanged
+    wanted = {p.resolve() for p in sources}
+    for proposal in read.timelines[1:]:
+        clips = proposal.video_tracks()[0].find_clips()
+        assert clips and {Path(url_to_path(c.media_reference.target_url)).resolve() for c in clips} <= wanted
+        assert all(model.clip_emotion(c) for c in clips)  # each cut's emotion travels with it
+    adapter = {".xml": "fcp_xml", ".fcpxml": "fcpx_xml", ".otio": "otio_json"}[suffix]
+    theirs_read = otio.adapters.read_from_file(str(out), adapter)
+    assert isinstance(theirs_read, otio.schema.SerializableCollection)
+    assert [t.name for t in theirs_read] == ["Editor's cut", *proposals]
+    if suffix == ".fcpxml":
+        assert _validates(media.parent, out)

@@ -209,6 +209,9 @@ def test_every_sound_stream_reaches_the_timeline_linked(footage, shared, tmp_pat
 
     tree = _validate_fcpxml(shared, export_timeline(timeline, tmp_path / "two.fcpxml", "resolve").path)
     assert tree.find(".//asset").get("audioSources") == "2"
+    assert tree.find(".//asset").get("audioChannels") == "4"  # both stereo streams, not the first's 2
+    again = import_timeline(tmp_path / "two.fcpxml").timelines[0].find_clips()[0]
+    assert model.media_facts(again.media_reference, 25).audio_streams == [2, 2]  # read back per stream
     clip = tree.find(".//spine/asset-clip")
     assert [(s.get("srcCh"), s.get("role")) for s in clip.iterfind("audio-channel-source")] == [
         ("1, 2", "dialogue.dialogue-1"), ("3, 4", "dialogue.dialogue-2")]
@@ -293,3 +296,29 @@ def test_clip_to_the_last_frame_never_runs_past_its_media(footage, shared, tmp_p
     assert gap.tag == "gap"  # the spine keeps its timing: the next clip starts where it did
     assert _time(gap.get("offset")) + _time(gap.get("duration")) == _time(second.get("offset"))
     assert _time(second.get("offset")) == 49 * Fraction(1001, 24000)
+
+
+def test_annotate_places_vfr_shots_by_presentation_time(footage, tmp_path):
+    """An analysed shot of a phone clip starts at a frame index; its marker on the editor's
+    timeline is at that frame's real time (frames 30..59 were dropped: index 40 is 2.33 s,
+    not 40 / mean rate = 1.6 s)."""
+    from engine.annotate import frame_seconds
+    from engine.timeline.annotate import ShotMood, annotate_file
+    from engine.timeline.stringout import stringout
+
+    vfr = footage["vfr.mp4"]
+    real, info = _pts(vfr), probe(vfr)
+    theirs = export_timeline(stringout([info], name="Phone cut"), tmp_path / "phone.xml", "premiere").path
+    seconds = frame_seconds(str(vfr), info.video)
+    assert seconds(40) == pytest.approx(real[40] - real[0], abs=1e-6)
+
+    def analyse(path):
+        emotion = {"label": "tense", "valence": -0.3, "arousal": 0.6, "confidence": 0.8}
+        return [ShotMood(seconds(0), seconds(40), emotion | {"label": "calm"}),
+                ShotMood(seconds(40), seconds(info.video.frame_count), emotion)]
+
+    out = tmp_path / "phone.annotated.xml"
+    annotate_file(theirs, out, analyse)
+    clip = import_timeline(out).timelines[0].video_tracks()[0].find_clips()[0]
+    tense = next(m for m in clip.markers if m.name == "tense")
+    assert abs(tense.marked_range.start_time.to_seconds() - real[40]) < 0.5 / 30
