@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.runner import Job, ProcessRunner
+from engine import settings as engine_settings
 from engine.project.naming import display_names
 
-COLUMNS = ("File", "Progress", "Status", "ETA")
+COLUMNS = ("File", "Progress", "Status", "ETA", "Node")  # Node: where the file runs (Settings ▸ Cluster)
+CLUSTER_JOB = "engine.cluster.remote:cluster_analysis_job"
 #: stage -> (worker job, its share of a row's bar when the row runs several stages)
 STAGES = {"analysis": ("engine.analysis:analysis_job", 0.85),
           "transcript": ("engine.transcript.transcribe:transcribe_job", 0.15)}
@@ -68,6 +70,7 @@ class AnalysisPanel(QWidget):
     transcript_progress = Signal(object, float, str)  # path, the stage's own fraction, message
     transcript_partial = Signal(object, object)  # path, a Segment as it is heard
     transcript_ended = Signal(object, str)  # path, why the stage ended without a transcript
+    notice = Signal(str)  # a line for the status bar (the cluster cannot be reached: working here)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -138,9 +141,18 @@ class AnalysisPanel(QWidget):
     def _start_stage(self, path: Path, index: int) -> None:
         self._stage[path] = index
         stage = self._stages[path][index]
-        target = STAGES[stage][0]
-        job = (self.runner.submit(target, path, **self._options[path]) if stage == "analysis"
+        target, options = STAGES[stage][0], self._options[path]
+        settings = engine_settings.load()
+        if stage == "analysis" and settings.cluster_address.strip():
+            # The worker process sends the file to the cluster, or analyses it itself (and says
+            # why) when the cluster cannot be reached.
+            target = CLUSTER_JOB
+            options = {**options, "address": settings.cluster_address.strip(),
+                       "path_map": settings.cluster_path_map, "inline_mb": settings.cluster_inline_mb}
+        job = (self.runner.submit(target, path, **options) if stage == "analysis"
                else self.runner.submit(target, path))
+        if stage == "analysis":
+            job.partial.connect(lambda value, p=path: self._on_placement(p, value))
         job.progress.connect(lambda f, m, p=path, s=stage: self._on_progress(p, s, f, m))
         job.finished.connect(lambda result, p=path, s=stage: self._on_finished(p, s, result))
         job.failed.connect(lambda message, p=path, s=stage: self._on_failed(p, s, message))
@@ -148,6 +160,16 @@ class AnalysisPanel(QWidget):
         if stage == "transcript":
             job.partial.connect(lambda value, p=path: self.transcript_partial.emit(p, value))
         self._jobs[path] = job
+
+    def _on_placement(self, path: Path, placement) -> None:
+        """Show the node a file runs on; a fallback to this machine also goes to the status bar."""
+        if not hasattr(placement, "host"):
+            return
+        item = self._items[path]
+        item.setText(4, placement.host + (f" (attempt {placement.attempt})" if placement.attempt > 1 else ""))
+        item.setToolTip(4, placement.fallback or placement.node)
+        if placement.fallback:
+            self.notice.emit(f"{path.name}: {placement.fallback}")
 
     def stages(self, path: Path) -> list[str]:
         """The stages of `path`'s row (its last run), in order."""

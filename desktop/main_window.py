@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.script.markers_ready.connect(self._on_script_markers)
         self.analysis.file_failed.connect(
             lambda path, message: self.statusBar().showMessage(f"Analysis failed: {message}"))
+        self.analysis.notice.connect(self.statusBar().showMessage)  # e.g. the cluster is unreachable
         self.viewer.playback.position_changed.connect(self._on_playback_position)
         self.viewer.playback.marks_changed.connect(self._on_marks)
         subscribe(self, ((self.timeline_model.events.playhead, self._on_playhead_changed),

@@ -39,6 +39,16 @@ class SettingsDialog(QDialog):
         form.addRow("", note)
         form.addRow("Compute device", self.device)
         form.addRow("Script model", self.script_model)
+        # Settings ▸ Cluster: the analysis queue sends files to a Ray cluster (engine/cluster).
+        self.cluster = QLineEdit(current.cluster_address)
+        self.cluster.setPlaceholderText("this machine — or local:4, ray://head:10001")
+        self.cluster.setToolTip("Where the analysis queue sends files; when it cannot be reached, "
+                                "files are analysed here and the status bar says so")
+        self.cluster_path_map = QLineEdit(current.cluster_path_map)
+        self.cluster_path_map.setPlaceholderText("workers see the same paths — or /Volumes/Dailies=/mnt/dailies")
+        self._cluster_inline_mb = current.cluster_inline_mb
+        form.addRow("Cluster", self.cluster)
+        form.addRow("Cluster path mapping", self.cluster_path_map)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
@@ -49,7 +59,10 @@ class SettingsDialog(QDialog):
         return engine_settings.Settings(cache_dir=self.cache.text().strip(),
                                         device=self.device.currentData(),
                                         script_model=self.script_model.text().strip()
-                                        or engine_settings.Settings().script_model)
+                                        or engine_settings.Settings().script_model,
+                                        cluster_address=self.cluster.text().strip(),
+                                        cluster_path_map=self.cluster_path_map.text().strip(),
+                                        cluster_inline_mb=self._cluster_inline_mb)
 
     def save(self) -> None:
         engine_settings.save(self.chosen())

@@ -88,8 +88,9 @@ def cluster_job(files: Sequence[str | os.PathLike[str]], target: str = ANALYSIS,
     gpus = ray.cluster_resources().get("GPU", 0)
     options: dict[str, Any] = {"num_cpus": 1, "max_retries": retries, "retry_exceptions": False}
     if gpus:
+        # Ray makes the task's share of a GPU the only one it sees; each stage then picks it
+        # (or the CPU, where that node's torch has no CUDA) as it does on a workstation.
         options["num_gpus"] = gpu_share
-        kwargs.setdefault("device", "cuda")
     else:
         kwargs.setdefault("device", "cpu")
     task = analyse_file.options(**options)
