@@ -324,6 +324,12 @@ class FcpxmlReader:
     def _markers(self, element, local: Fraction, item) -> list[otio.schema.Marker]:
         result = []
         for marker in element:
+            if marker.tag == "caption":  # a spoken line: offset and duration in this element's time
+                start = round(parse_time(marker.get("offset")) * self.rate)
+                length = max(round(parse_time(marker.get("duration")) * self.rate), 1)
+                text = "\n".join(_caption_text(t) for t in marker.iterfind("text")) or marker.get("name", "")
+                result.append(model.transcript_marker(text, start, length, self.rate))
+                continue
             if marker.tag not in _MARKERS:
                 continue
             start = round(parse_time(marker.get("start")) * self.rate)
@@ -392,6 +398,13 @@ class FcpxmlReader:
         return otio.schema.Transition(
             name="Cross Dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
             in_offset=rates.rational(before, rate), out_offset=rates.rational(after, rate))
+
+
+def _caption_text(text) -> str:
+    """A caption ``text`` block's words: its ``text-style`` runs (indentation between them
+    is layout, not text), or its own text when it has none."""
+    runs = [run.text or "" for run in text.iter("text-style")]
+    return ("".join(runs) if runs else (text.text or "")).strip()
 
 
 def read_fcpxml(root: etree._Element, source=None) -> tuple[list[otio.schema.Timeline], list[str]]:

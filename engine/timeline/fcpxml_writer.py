@@ -23,6 +23,8 @@ from engine.timeline.urls import path_to_url, url_to_path
 
 VERSIONS = ("1.9", "1.10", "1.11")
 DEFAULT_VERSION = "1.10"
+# Captions sit in lanes of their own in Final Cut, above the picture; it writes them at lane 1.
+CAPTION_LANE = 1
 _BASIC_TITLE = ".../Titles.localized/Bumper:Opener.localized/Basic Title.localized/Basic Title.moti"
 
 
@@ -61,6 +63,7 @@ class FcpxmlWriter:
         self._formats: dict[tuple, str] = {}
         self._assets: dict[tuple, str] = {}
         self._effects: dict[str, str] = {}
+        self._styles = 0  # caption text styles: document-wide ids
         self.skipped: list[str] = []
         self._use(self.timelines[0])
 
@@ -326,6 +329,10 @@ class FcpxmlWriter:
                 name=emotion["label"], comment=model.emotion_comment(emotion),
                 marked_range=rates.time_range(local_start, 0, self.rate))))
         entries += [(local_start + offset, m) for offset, m in record_markers]
+        if element.tag == "asset-clip":  # spoken lines become captions (FCP and Resolve read them)
+            for frame, marker in [e for e in entries if model.is_transcript(e[1])]:
+                self._caption(element, marker, origin + (frame - local_start) * self.frame)
+            entries = [e for e in entries if not model.is_transcript(e[1])]
         for frame, marker in model.merge_markers(entries):
             length = max(rates.frames(marker.marked_range.duration, self.rate), 1)
             attrib = {"start": fcpxml_time(origin + (frame - local_start) * self.frame),
@@ -334,6 +341,21 @@ class FcpxmlWriter:
             if note:
                 attrib["note"] = note
             etree.SubElement(element, "marker", attrib)
+
+    def _caption(self, parent, marker: otio.schema.Marker, offset: Fraction) -> None:
+        """A spoken line as an iTT caption anchored at ``offset`` (the parent's local time),
+        as Final Cut writes them: its own text style, role ``iTT?captionFormat=ITT.en``."""
+        self._styles += 1
+        style = f"ts{self._styles}"
+        length = max(rates.frames(marker.marked_range.duration, self.rate), 1)
+        caption = etree.SubElement(parent, "caption", lane=str(CAPTION_LANE), offset=fcpxml_time(offset),
+                                   name=marker.name or "", start="3600s", duration=self.t(length),
+                                   role="iTT?captionFormat=ITT.en")
+        text = etree.SubElement(caption, "text", placement="bottom")
+        etree.SubElement(text, "text-style", ref=style).text = marker.name or ""
+        definition = etree.SubElement(caption, "text-style-def", id=style)
+        etree.SubElement(definition, "text-style", font=".AppleSystemUIFont", fontSize="13", fontFace="Regular",
+                         fontColor="1 1 1 1", backgroundColor="0 0 0 1")
 
     def _compound(self, stack: otio.schema.Stack) -> str:
         media_id = self._next_id()

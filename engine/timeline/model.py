@@ -227,11 +227,31 @@ def emotion_color(emotion: dict) -> str:
     return otio.schema.MarkerColor.YELLOW
 
 
+TRANSCRIPT = "transcript"
+_TRANSCRIPT_TAG = "[transcript]"
+
+
+def is_transcript(marker: otio.schema.Marker) -> bool:
+    """A spoken line (the transcripts contract): ``metadata["moviola"]["kind"] == "transcript"``,
+    the line's text as the name, its range in the clip's source time as ``marked_range``."""
+    return lookup(marker, "kind") == TRANSCRIPT
+
+
+def transcript_marker(text: str, start: int, duration: int, rate) -> otio.schema.Marker:
+    """A spoken line as a clip marker (frames at ``rate``, in the clip's source time)."""
+    marker = otio.schema.Marker(name=text, marked_range=rates.time_range(start, duration, rate),
+                                color=otio.schema.MarkerColor.WHITE)
+    meta(marker)["kind"] = TRANSCRIPT
+    return marker
+
+
 def marker_comment(marker: otio.schema.Marker) -> str:
-    """The comment written to XML: OTIO's comment plus the emotion label, if any."""
+    """The comment written to XML: OTIO's comment plus the emotion label, if any, and a
+    ``[transcript]`` tag on spoken lines (where a format has no captions to hold them)."""
     comment = marker.comment or ""
     label = lookup(marker, "emotion", "label")
-    return f"{comment} [emotion: {label}]".lstrip() if label else comment
+    comment = f"{comment} [emotion: {label}]".lstrip() if label else comment
+    return f"{comment} {_TRANSCRIPT_TAG}".lstrip() if is_transcript(marker) else comment
 
 
 def split_marker_comment(text: str | None) -> tuple[str, str | None]:
@@ -245,12 +265,18 @@ def split_marker_comment(text: str | None) -> tuple[str, str | None]:
 
 def make_marker(name: str, start: int, duration: int, rate, comment: str = "",
                 color: str | None = None) -> otio.schema.Marker:
-    """A marker from XML fields, with an emotion label split out of the comment."""
+    """A marker from XML fields, with an emotion label and the transcript tag split out of
+    the comment."""
+    spoken = (comment or "").endswith(_TRANSCRIPT_TAG)
+    if spoken:
+        comment = comment[:-len(_TRANSCRIPT_TAG)].rstrip()
     comment, label = split_marker_comment(comment)
     marker = otio.schema.Marker(name=name or "", marked_range=rates.time_range(start, duration, rate),
                                 color=color or otio.schema.MarkerColor.GREEN, comment=comment)
     if label:
         meta(marker)["emotion"] = {"label": label}
+    if spoken:
+        meta(marker)["kind"] = TRANSCRIPT
     return marker
 
 
@@ -261,10 +287,13 @@ def merge_markers(entries) -> list[tuple[int, otio.schema.Marker]]:
     """One marker per frame: ``(frame, marker)`` pairs that share a frame become one
     whose name and comment join theirs with " · " ("joyful · cut 3").
 
-    Resolve keeps one marker per frame of a clip and drops the rest.
+    Resolve keeps one marker per frame of a clip and drops the rest. Spoken lines
+    (:func:`is_transcript`) are never merged: their name is the line's text.
     """
+    entries = list(entries)
+    spoken = [(frame, marker) for frame, marker in entries if is_transcript(marker)]
     merged: dict[int, otio.schema.Marker] = {}
-    for frame, marker in sorted(entries, key=lambda e: e[0]):
+    for frame, marker in sorted((e for e in entries if not is_transcript(e[1])), key=lambda e: e[0]):
         if frame not in merged:
             merged[frame] = marker
             continue
@@ -278,7 +307,7 @@ def merge_markers(entries) -> list[tuple[int, otio.schema.Marker]]:
         if label:
             meta(joined)["emotion"] = {"label": label}
         merged[frame] = joined
-    return sorted(merged.items(), key=lambda e: e[0])
+    return sorted([*merged.items(), *spoken], key=lambda e: e[0])
 
 
 def unmerge_emotion(marker: otio.schema.Marker) -> tuple[dict | None, otio.schema.Marker | None]:
