@@ -135,7 +135,41 @@ class Conformer:
             self._track(track, boundaries)
         self._drop_frame(timeline, seq)
         self._sound_streams(timeline)
+        self._crossfades(timeline, seq)
         return timeline, self.notes
+
+    def _crossfades(self, timeline: otio.schema.Timeline, rate: Fraction) -> None:
+        """A proposal's audio crossfades (``metadata["moviola"]["audio"]`` fade frames on two
+        sound clips that meet) become transitions, so every writer carries them to the NLE.
+        The fade sits across the cut, using the media beyond each clip's edge; where the media
+        has no frame to spare there, the cut stays hard and the report says so."""
+        made = hard = 0
+        for track in timeline.audio_tracks():
+            items = list(track)
+            for index in range(len(items) - 1, 0, -1):
+                before_clip, after_clip = items[index - 1], items[index]
+                if not (isinstance(before_clip, otio.schema.Clip) and isinstance(after_clip, otio.schema.Clip)):
+                    continue
+                fade = max(int(model.lookup(before_clip, "audio", "fade_out_frames") or 0),
+                           int(model.lookup(after_clip, "audio", "fade_in_frames") or 0))
+                if fade <= 0:
+                    continue
+                # in_offset reaches before the cut into the next clip's head, out_offset past it
+                # into the previous clip's tail: try a centred fade, then either side alone.
+                for into_next, into_previous in ((fade - fade // 2, fade // 2), (fade, 0), (0, fade)):
+                    if _spare(after_clip, rate, head=True) >= into_next and \
+                            _spare(before_clip, rate, head=False) >= into_previous:
+                        track.insert(index, otio.schema.Transition(
+                            name="Cross Fade (+3dB)", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                            in_offset=rates.rational(into_next, rate), out_offset=rates.rational(into_previous, rate)))
+                        made += 1
+                        break
+                else:
+                    hard += 1
+        if made:
+            self.notes.append(f"{made} audio crossfade(s) written as transitions")
+        if hard:
+            self.notes.append(f"{hard} audio crossfade(s) left as hard cuts: no media beyond the clips' edges")
 
     def _sound_streams(self, timeline: otio.schema.Timeline) -> None:
         """A track of its own for each further sound stream of a clip's file (a camera's second
@@ -255,6 +289,20 @@ class Conformer:
         if votes and sum(votes) * 2 > len(votes):
             model.meta(timeline)["drop_frame"] = True
             self.notes.append("drop-frame timecode, as the footage has")
+
+
+def _spare(clip: otio.schema.Clip, rate: Fraction, head: bool) -> int:
+    """Frames (at ``rate``) of media before the clip's first frame (``head``) or after its
+    last; 0 when the media's extent is unknown."""
+    facts = model.media_facts(clip.media_reference, rate)
+    if not facts.frames:
+        return 0
+    media_start = Fraction(facts.start) / facts.rate
+    first = _seconds(clip.source_range.start_time)
+    if head:
+        return int((first - media_start) * rate)
+    end = first + _seconds(clip.source_range.duration)
+    return int((media_start + Fraction(facts.frames) / facts.rate - end) * rate)
 
 
 def _seconds(time: otio.opentime.RationalTime) -> Fraction:

@@ -101,6 +101,8 @@ class FcpxmlReader:
         origin = parse_time(sequence.get("tcStart"))
         placed: list[_Placed] = []
         transitions: list[tuple[int, int]] = []  # (start, end) on V1
+        outer = getattr(self, "_lane_transitions", None)  # a compound clip's stack is read inside another
+        self._lane_transitions: dict[tuple[str, int], list[tuple[int, int]]] = {("video", 1): transitions}
         stack_markers: list[otio.schema.Marker] = []
         spine = sequence.find("spine")
         cursor = origin
@@ -124,7 +126,8 @@ class FcpxmlReader:
             self.element(element, round((offset - origin) / frame), 0, placed, stack_markers, lane=0)
             cursor = offset + duration
         stack = otio.schema.Stack()
-        self._tracks(stack, placed, transitions, rate)
+        self._tracks(stack, placed, self._lane_transitions, rate)
+        self._lane_transitions = outer
         stack.markers.extend(stack_markers)
         return stack
 
@@ -206,15 +209,20 @@ class FcpxmlReader:
     def _storyline(self, spine, record: int, lane: int, placed, stack_markers) -> None:
         frame = 1 / self.rate
         first = None
+        # A storyline's transitions go on the track of its lane (a sound crossfade on A k).
+        key = ("audio", -lane) if lane < 0 else ("video", lane + 1)
+        first = parse_time(spine[0].get("offset")) if len(spine) and spine[0].tag == "transition" else None
         for child in spine:
+            offset = parse_time(child.get("offset"))
+            first = offset if first is None else first
+            start = record + round((offset - first) / frame)
             if child.tag == "transition":
-                self.unsupported.add("transition in a secondary storyline not imported")
+                length = round(parse_time(child.get("duration")) / frame)
+                self._lane_transitions.setdefault(key, []).append((start, start + length))
                 continue
             if child.tag not in _CLIPS:
                 continue
-            offset = parse_time(child.get("offset"))
-            first = offset if first is None else first
-            self.element(child, record + round((offset - first) / frame), lane, placed, stack_markers, lane)
+            self.element(child, start, lane, placed, stack_markers, lane)
 
     def _kinds(self, element) -> list[str]:
         tag = element.tag
@@ -354,10 +362,7 @@ class FcpxmlReader:
             for index in range(1, counts[kind] + 1):
                 track = otio.schema.Track(name=f"{prefix}{index}", kind=otio_kind)
                 items = sorted((p for p in placed if p.kind == kind and p.index == index), key=lambda p: p.start)
-                cuts = {}
-                if kind == "video" and index == 1:
-                    for start, end in transitions:
-                        cuts[start] = (start, end)
+                cuts = {start: (start, end) for start, end in transitions.get((kind, index), ())}
                 cursor = 0
                 used: set[tuple[int, int]] = set()
                 for entry in items:

@@ -164,7 +164,12 @@ class FcpxmlWriter:
             # An audio-only project: its first sound track is the primary storyline.
             video, audio = [audio[0]], audio[1:]
         primary = video[0].items[:] if video else []
-        linked = self._linked_audio(video[0] if video else None, audio)
+        # A connected track with transitions (an audio crossfade) is a connected storyline:
+        # FCPXML puts transitions only in storylines. Its sound is then not the V1 clips'.
+        storylines = [(lane, lay) for lane, lay in self._connected_lanes(video, audio) if lay.transitions]
+        in_storyline = {id(p.item) for _lane, lay in storylines for p in lay.clips}
+        linked = {a: v for a, v in self._linked_audio(video[0] if video else None, audio).items()
+                  if a not in in_storyline}
         # Pad the spine with a gap so that every connected clip has something to hang on.
         end = primary[-1].end if primary else 0
         if duration > end:
@@ -172,8 +177,12 @@ class FcpxmlWriter:
         anchored: dict[int, list[tuple[int, model.Placed]]] = {i: [] for i in range(len(primary))}
         for lane, lay in self._connected_lanes(video, audio):
             if lay.transitions:
-                self.skipped.append(f"transitions on track {lay.track.name or lane} (connected clips "
-                                    "carry none in FCPXML)")
+                if lay.clips:
+                    first = lay.clips[0].start
+                    index = next((i for i, p in enumerate(primary) if p.start <= first < p.end), len(primary) - 1)
+                    if index >= 0:
+                        anchored[index].append((lane, lay))
+                continue
             for placed in lay.clips:
                 if id(placed.item) in linked:
                     continue
@@ -248,9 +257,43 @@ class FcpxmlWriter:
 
     # -- items ---------------------------------------------------------------------------
 
+    def _storyline(self, parent, lay: model.TrackLayout, lane: int, offset: Fraction) -> None:
+        """A connected track with its transitions, from its first clip to its last, as a
+        ``spine`` in ``lane``; ``offset`` (the parent's local time) is its first clip's.
+        As Final Cut writes them, the storyline's items count from 0s, its own start."""
+        clips = lay.clips
+        first, last = clips[0].start, clips[-1].end
+        spine = etree.SubElement(parent, "spine", lane=str(lane), offset=fcpxml_time(offset))
+        at = {t.cut: t for t in lay.transitions}
+        sound = lane < 0
+        offset = Fraction(0)
+
+        def transition(placed_transition) -> None:
+            etree.SubElement(spine, "transition", name=placed_transition.item.name or "Cross Dissolve",
+                             offset=self.t(max(placed_transition.start - first, 0)),
+                             duration=self.t(placed_transition.before + placed_transition.after))
+
+        for placed in lay.items:
+            if placed.start < first or placed.start >= last:
+                continue  # the track's gaps before its first clip and after its last
+            if placed.start in at:
+                transition(at.pop(placed.start))
+            element = self.item(spine, placed, offset + (placed.start - first) * self.frame, None, sound=sound)
+            short = placed.duration * self.frame - fcpxml_seconds(element.get("duration"))
+            if short > 0:  # shortened to its media's end: a gap keeps the storyline's timing
+                etree.SubElement(spine, "gap", name="Gap", start="0s", duration=fcpxml_time(short),
+                                 offset=fcpxml_time(offset + (placed.end - first) * self.frame - short))
+        for cut, placed_transition in sorted(at.items()):
+            if cut == last:  # a fade out at its tail
+                transition(placed_transition)
+            else:
+                self.skipped.append(f"transition at frame {cut} on {lay.track.name or lane} with no clip "
+                                    "to attach to")
+
     def item(self, parent, placed: model.Placed, offset: Fraction, lane: int | None,
-             anchored=(), record_markers=(), with_audio: bool = True):
-        """One story element; ``offset`` is in the parent's time, in seconds."""
+             anchored=(), record_markers=(), with_audio: bool = True, sound: bool = False):
+        """One story element; ``offset`` is in the parent's time, in seconds; ``sound``: its
+        audio only (a clip in a sound storyline)."""
         item = placed.item
         attrib = {}
         if lane is not None:
@@ -277,7 +320,7 @@ class FcpxmlWriter:
             origin, duration = self._media_grid(item, facts, placed)
             element = etree.SubElement(parent, "asset-clip", attrib, ref=asset_id, name=item.name or "",
                                        start=fcpxml_time(origin), duration=self.t(duration))
-            if lane is not None and lane < 0:
+            if (lane is not None and lane < 0) or sound:
                 element.set("srcEnable", "audio")
             elif not with_audio and facts.has_audio and facts.has_video:
                 element.set("srcEnable", "video")
@@ -285,7 +328,10 @@ class FcpxmlWriter:
         if not item.enabled:
             element.set("enabled", "0")
         for lane_, child in anchored:
-            self.item(element, child, origin + (child.start - placed.start) * self.frame, lane_)
+            if isinstance(child, model.TrackLayout):
+                self._storyline(element, child, lane_, origin + (child.clips[0].start - placed.start) * self.frame)
+            else:
+                self.item(element, child, origin + (child.start - placed.start) * self.frame, lane_)
         self._markers(element, item, local_start, record_markers, origin)
         if element.tag == "asset-clip" and element.get("srcEnable") != "video":
             self._channel_sources(element, model.media_facts(item.media_reference, self.rate))

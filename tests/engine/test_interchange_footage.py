@@ -322,3 +322,46 @@ def test_annotate_places_vfr_shots_by_presentation_time(footage, tmp_path):
     clip = import_timeline(out).timelines[0].video_tracks()[0].find_clips()[0]
     tense = next(m for m in clip.markers if m.name == "tense")
     assert abs(tense.marked_range.start_time.to_seconds() - real[40]) < 0.5 / 30
+
+
+def _crossfaded(path: Path) -> otio.schema.Timeline:
+    """As engine/edit/output.py lays a proposal's sound: V1 two cuts, A1 their sound meeting
+    at the cut with a one-frame crossfade in each piece's ``moviola.audio`` metadata."""
+    ref = media_reference(probe(path))
+    timeline = otio.schema.Timeline(name="Crossfade")
+    model.set_timeline_facts(timeline, 25, False)
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    audio = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    for n, (name, source) in enumerate((("A", 5), ("B", 40)), 1):
+        video.append(otio.schema.Clip(name=name, media_reference=ref.clone(),
+                                      source_range=rates.time_range(source, 25, 25)))
+        sound = otio.schema.Clip(name=name, media_reference=ref.clone(), source_range=rates.time_range(source, 25, 25))
+        model.meta(sound)["audio"] = {"cut": n, "fade_in_frames": 1, "fade_out_frames": 1}
+        audio.append(sound)
+    timeline.tracks.extend([video, audio])
+    return timeline
+
+
+def test_proposal_crossfades_reach_resolve_and_premiere(footage, shared, tmp_path):
+    timeline = _crossfaded(footage["m25.mov"])
+    result = export_timeline(timeline, tmp_path / "fade.fcpxml", "resolve")
+    assert "1 audio crossfade(s) written as transitions" in result.skipped
+    assert not any("transition" in line and "carry none" in line for line in result.skipped)
+    tree = _validate_fcpxml(shared, result.path)
+    storyline = tree.find(".//spine/asset-clip/spine[@lane='-1']")  # a connected sound storyline
+    assert [e.tag for e in storyline] == ["asset-clip", "transition", "asset-clip"]
+    assert [e.get("srcEnable") for e in storyline.iterfind("asset-clip")] == ["audio", "audio"]
+    fade = storyline.find("transition")
+    assert (_time(fade.get("offset")), _time(fade.get("duration"))) == (Fraction(24, 25), Fraction(1, 25))
+    assert [c.get("srcEnable") for c in tree.iterfind(".//sequence/spine/asset-clip")] == ["video", "video"]
+    again = import_timeline(result.path).timelines[0]
+    sound = again.audio_tracks()[0]
+    assert [type(i).__name__ for i in sound] == ["Clip", "Transition", "Clip"]
+    assert (sound[1].in_offset.to_frames(), sound[1].out_offset.to_frames()) == (1, 0)
+    assert [c.name for c in sound.find_clips()] == ["A", "B"]
+
+    xml = etree.parse(str(export_timeline(timeline, tmp_path / "fade.xml", "premiere").path))
+    fades = xml.findall(".//audio/track/transitionitem")
+    assert fades and {(f.findtext("start"), f.findtext("end")) for f in fades} == {("24", "25")}
+    theirs = otio.adapters.read_from_file(str(tmp_path / "fade.xml"), "fcp_xml")
+    assert any(isinstance(i, otio.schema.Transition) for i in theirs.audio_tracks()[0])

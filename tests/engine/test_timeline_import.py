@@ -25,10 +25,12 @@ EXPECTED = {
     "xmeml__Fade inn og ut.xml": ("25", [(2, 8, 1, 0, 0)], None),
     "xmeml__premiere_cs6_lydtest.xml": ("50", [(3, 6, 2, 0, 0)], "audiopan"),
     "xmeml__fcp.sample.xml": ("25", [(3, 8, 147, 17, 0)], "dropshadow"),
-    "otio-fcpx-xml-adapter__fcpx_example.fcpxml": ("30", [(3, 1, 38, 1, 8)] * 2, "secondary storyline"),
-    "otio-fcpx-xml-adapter__fcpx_project.fcpxml": ("30", [(3, 1, 38, 1, 8)], "secondary storyline"),
+    # Transitions in secondary storylines go on their lane's track (a fade in and a dissolve on V2).
+    "otio-fcpx-xml-adapter__fcpx_example.fcpxml": ("30", [(3, 1, 38, 3, 8)] * 2, None),
+    "otio-fcpx-xml-adapter__fcpx_project.fcpxml": ("30", [(3, 1, 38, 3, 8)], None),
     "otio-fcpx-xml-adapter__fcpx_clips.fcpxml": (None, [], "no project"),
-    "DAWFileKit__23.98.fcpxml": ("24000/1001", [(2, 1, 17, 1, 12)], "audition"),  # fade in at the spine head
+    # A fade in at the spine head; a fade in and out on the V2 storyline.
+    "DAWFileKit__23.98.fcpxml": ("24000/1001", [(2, 1, 17, 3, 12)], "audition"),
     "DAWFileKit__25i.fcpxml": ("25", [(2, 1, 20, 0, 24)], None),
     "DAWFileKit__29.97d.fcpxml": ("30000/1001", [(2, 1, 20, 0, 26)], None),
     "DAWFileKit__BasicMarkers.fcpxml": ("30000/1001", [(1, 0, 1, 0, 4)], None),
