@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.path_row import path_row
 from engine.project.naming import clean_file_name
-from engine.timeline.export import export_timeline
+from engine.transcript.exports import export_with_transcript
 
 # format key → (menu text, suffix, what the file holds)
 FORMATS = {
@@ -57,6 +57,7 @@ class ExportDialog(QDialog):
         form.addRow(buttons)
         self.format.currentIndexChanged.connect(self._on_format_changed)
         self.result_path: Path | None = None
+        self.captions_path: Path | None = None  # the .srt written beside it, when the clips have words
         self._on_format_changed()
 
     def chosen_format(self) -> str:
@@ -76,8 +77,10 @@ class ExportDialog(QDialog):
             self.path.setText(name)
 
     def export(self) -> Path:
-        """Write the file; raises the interchange error (one line) when it cannot."""
-        result = export_timeline(self.timeline, Path(self.path.text()), self.chosen_format())
+        """Write the file (with the clips' transcript lines as markers, and an .srt beside it);
+        raises the interchange error (one line) when it cannot."""
+        result, self.captions_path = export_with_transcript(self.timeline, Path(self.path.text()),
+                                                           self.chosen_format())
         self.result_path = Path(result.path)
         return self.result_path
 
@@ -87,7 +90,8 @@ class ExportDialog(QDialog):
         except Exception as exc:  # shown to the editor as one line, never a traceback
             QMessageBox.warning(self, "Export failed", str(exc))
             return
-        box = QMessageBox(QMessageBox.Icon.Information, "Exported", f"Wrote {path}", parent=self)
+        wrote = f"Wrote {path}" + (f"\nand its captions, {self.captions_path.name}" if self.captions_path else "")
+        box = QMessageBox(QMessageBox.Icon.Information, "Exported", wrote, parent=self)
         reveal = box.addButton("Reveal in Folder", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Ok)
         box.exec()

@@ -1,7 +1,9 @@
 """The headless pipeline: what `make run` does where there is no display.
 
-It grows with the engine: probe, poster frames, shots, a project holding a stringout and each
-clip's shot breakdown, and the breakdowns exported for Premiere (xmeml) and Resolve (FCPXML).
+It grows with the engine: probe, poster frames, shots, a transcript of each clip with sound,
+a project holding a stringout and each clip's shot breakdown, and the breakdowns exported for
+Premiere (xmeml) and Resolve (FCPXML) with the transcript's lines as clip markers and an .srt
+caption file beside them.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from engine.timeline.breakdown import breakdown
 from engine.timeline.errors import InterchangeError
 from engine.timeline.export import export_timeline
 from engine.timeline.stringout import stringout
+from engine.transcript.exports import add_transcript_markers, write_captions
+from engine.transcript.transcribe import transcribe_job
 
 
 class OutputError(Exception):
@@ -59,6 +63,7 @@ class _Analysed:
     poster: bytes | None  # PNG
     shots: dict
     breakdown: otio.schema.Timeline
+    transcripts: dict = field(default_factory=dict)  # file path -> Transcript (with words)
 
 
 def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
@@ -83,13 +88,22 @@ def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
             if info.video is None:
                 report.errors[path.name] = "no video stream, skipped"
                 continue
-            analysis = yield from scaled(analysis_job(path), (i + 0.1) * share, (i + 1) * share)
+            analysis = yield from scaled(analysis_job(path), (i + 0.1) * share, (i + 0.8) * share)
         except MediaError as exc:
             report.errors[path.name] = exc.problem
             continue
         report.media.append(info)
+        transcripts = {}
+        if info.audio:
+            try:
+                said = yield from scaled(transcribe_job(path), (i + 0.8) * share, (i + 1) * share)
+            except MediaError as exc:  # the picture's results still stand; the sound is noted
+                report.errors[f"{path.name} (transcript)"] = exc.problem
+            else:
+                if said.words:
+                    transcripts[str(said.file)] = said
         analysed.append(_Analysed(info, _png(poster), analysis.shots.to_json(str(path)),
-                                  breakdown(info, analysis.shots)))
+                                  breakdown(info, analysis.shots), transcripts))
     if not analysed:
         yield 1.0, "nothing to write"
         return report
@@ -102,7 +116,10 @@ def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
             _write(report, out_dir / "posters" / f"{stem}.png", item.poster)
         _write(report, exports / f"{stem}.shots.json", _json(item.shots))
     breakdowns = [item.breakdown for item in analysed]
-    for shots_timeline in breakdowns:
+    for item in analysed:
+        shots_timeline = item.breakdown
+        transcripts = {str(item.info.path.resolve()): t for t in item.transcripts.values()}
+        add_transcript_markers(shots_timeline, transcripts)
         stem = shots_timeline.name.rsplit(" — ", 1)[0]
         for fmt, suffix in (("premiere", ".premiere.xml"), ("resolve", ".fcpxml")):
             target = exports / f"{stem}{suffix}"
@@ -111,6 +128,12 @@ def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
             except InterchangeError as exc:
                 raise OutputError(str(exc)) from None
             report.written.append(target)
+        try:  # the captions, beside both exports
+            captions = write_captions(shots_timeline, exports / f"{stem}.srt", transcripts)
+        except OSError as exc:
+            raise OutputError(f"{exports / stem}.srt: cannot write ({exc.strerror or exc})") from None
+        if captions is not None:
+            report.written.append(captions)
     timeline = stringout(report.media)
     _write(report, out_dir / "stringout.otio",
            otio.adapters.write_to_string(timeline, "otio_json").encode("utf-8"))

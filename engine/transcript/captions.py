@@ -22,14 +22,17 @@ class Cue:
     lines: tuple[str, ...]
 
 
-def cues(transcript: Transcript) -> list[Cue]:
-    """The transcript's words grouped into cues of at most two ~42-character lines."""
+def cues(transcript: Transcript, by_segment: bool = False) -> list[Cue]:
+    """The transcript's words grouped into cues of at most two ~42-character lines; with
+    `by_segment`, no cue spans two segments (a timeline's clips: no cue across a cut)."""
     out: list[Cue] = []
     group: list[Word] = []
+    starts = {id(s.words[0]) for s in transcript.segments if s.words} if by_segment else set()
     for word in transcript.words:
         if not word.text:
             continue
-        if group and (word.start - group[-1].end >= PAUSE_S or word.end - group[0].start > MAX_CUE_S
+        if group and (id(word) in starts or word.start - group[-1].end >= PAUSE_S
+                      or word.end - group[0].start > MAX_CUE_S
                       or _lines([*group, word]) is None or group[-1].text[-1:] in ".?!"):
             out.append(_cue(group))
             group = []
@@ -70,9 +73,9 @@ def _stamp(seconds: float, separator: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{separator}{ms:03d}"
 
 
-def to_srt(transcript: Transcript) -> str:
+def to_srt(transcript: Transcript, by_segment: bool = False) -> str:
     blocks = [f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n" + "\n".join(c.lines)
-              for i, c in enumerate(cues(transcript), 1)]
+              for i, c in enumerate(cues(transcript, by_segment), 1)]
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 

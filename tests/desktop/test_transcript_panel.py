@@ -226,6 +226,24 @@ def test_selection_goes_to_selects_and_pauses_come_out(qtbot, window, tmp_path):
     tightened = _clips(selects)
     assert len(tightened[0]) == 3
 
+    # exported, the Selects carry their words: lines as clip markers, captions beside the file
+    from desktop.export_dialog import ExportDialog
+    dialog = ExportDialog(selects, tmp_path, window)
+    dialog.format.setCurrentIndex(dialog.format.findData("otio"))
+    exported = dialog.export()
+    assert dialog.captions_path == exported.with_suffix(".srt")
+    srt = dialog.captions_path.read_text()
+    assert srt.startswith("1\n00:00:00,000 --> ") and "I promise.\n" in srt
+    assert "\nlamp in the hallway is broken\n" in srt  # the last clip's own cue: none spans a cut
+    import opentimelineio as otio
+    back = otio.adapters.read_from_file(str(exported))
+    for piece in back.video_tracks()[0].find_clips():
+        lines = [m for m in piece.markers if m.metadata["moviola"]["kind"] == "transcript"]
+        assert lines and all(piece.source_range.contains(m.marked_range.start_time) for m in lines)
+    names = [m.name for c in back.video_tracks()[0].find_clips() for m in c.markers]
+    assert any("fix it after dinner" in n for n in names) and any(n.startswith("You said") for n in names)
+    assert not any(c.markers for c in selects.tracks[0])  # the project's timeline is left as it was
+
     # saved with the project and reopened intact, words and all
     saved = tmp_path / "selects.moviola"
     assert window.projects.save_as(saved)

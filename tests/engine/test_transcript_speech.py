@@ -109,3 +109,32 @@ def test_speech_ranges_follow_words_and_no_audio_edit_cuts_one(transcribed):
             end = start + piece.source_range.duration.to_seconds()
             assert not _inside(start, truth, 1.5 / rate) and not _inside(end, truth, 1.5 / rate), \
                 timeline.metadata["moviola"]["explanation"]
+
+
+def test_pipeline_exports_carry_captions_and_line_markers(transcribed, tmp_path):
+    from engine.pipeline import run_pipeline
+    from engine.project import Project
+
+    clip, _truth, _ = transcribed
+    report = run_pipeline([clip], tmp_path / "out")
+    exports = tmp_path / "out" / "exports"
+    srt = exports / "dialogue.srt"
+    assert srt in report.written
+    text = srt.read_text()
+    assert text.startswith("1\n00:00:00,") and "told me the engines were failing." in text
+    # the three lines start at 0.4, 5.0 and 7.6 s: so do cues in the captions
+    starts = [line.split(" --> ")[0] for line in text.splitlines() if " --> " in line]
+    assert starts[0].startswith("00:00:00,") and any(s.startswith("00:00:05,") for s in starts)
+    # the breakdown in the project carries the lines as transcript markers in source time
+    project = Project.load(tmp_path / "out" / "demo.moviola")
+    shots = next(t for t in project.timelines if t.name.startswith("dialogue"))
+    lines = [(c, m) for c in shots.video_tracks()[0].find_clips() for m in c.markers
+             if m.metadata.get("moviola", {}).get("kind") == "transcript"]
+    assert any("told me the engines" in m.name for _, m in lines)
+    for c, m in lines:
+        assert c.source_range.contains(m.marked_range.start_time)
+        assert m.marked_range.end_time_inclusive() <= c.source_range.end_time_exclusive()
+    said = next(m for _, m in lines if "told me the engines" in m.name)
+    assert abs(said.marked_range.start_time.to_seconds() - 5.0) < 0.35
+    # Premiere's file has them too (as markers with the line's text)
+    assert "told me the engines" in (exports / "dialogue.premiere.xml").read_text()
