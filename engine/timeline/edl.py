@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
 
 import opentimelineio as otio
 
@@ -38,6 +39,11 @@ _EVENT = re.compile(
 _RESOLVE_MARKER = re.compile(r"^(?P<note>.*?)\s*\|C:ResolveColor(?P<color>\w+)\s*\|M:(?P<name>.*?)\s*\|D:(?P<dur>\d+)\s*$")
 _LOC = re.compile(r"^\*\s*LOC:\s*(?P<tc>\d\d[:;.]\d\d[:;.]\d\d[:;.]\d\d)\s+(?P<color>\w+)?\s*(?P<name>.*)$")
 _LINE = 80
+# CMX3600's speed line: reel, the source's frames per second, the source timecode it applies at.
+_M2 = re.compile(r"^M2\s+(?P<reel>\S+)\s+(?P<fps>-?\d+(?:\.\d+)?)\s+(?P<tc>\d\d[:;.]\d\d[:;.]\d\d[:;.]\d\d)\s*$")
+# Our note of a source at another rate than the EDL's: its own timecode (in and out).
+_OWN_RATE = re.compile(r"^SOURCE TC AT (?P<fps>\d+(?:\.\d+)?):\s*(?P<tc>\d\d[:;.]\d\d[:;.]\d\d[:;.]\d\d)"
+                       r"\s+\d\d[:;.]\d\d[:;.]\d\d[:;.]\d\d\s*$")
 
 
 def ascii_text(text: str) -> str:
@@ -84,6 +90,7 @@ def write_edl(timeline: otio.schema.Timeline, marker_style: str = "loc") -> tupl
     channels = ([("V", video[0])] if video else []) + [(c, t) for c, t in zip(("A", "A2"), audio)]
     markers = [(rates.frames(m.marked_range.start_time, rate), m) for m in timeline.tracks.markers]
     event = 0
+    other_rates: set[str] = set()
     for channel, track in channels:
         lay = model.layout(track, rate)
         transitions = {t.cut: t for t in lay.transitions}
@@ -119,10 +126,20 @@ def write_edl(timeline: otio.schema.Timeline, marker_style: str = "loc") -> tupl
             following = transitions.get(placed.end)
             if following is not None and following.before + following.after > 0:
                 rec_out -= following.before  # the next event's dissolve starts here
-            src_out = src_in + (rec_out - rec_in)
+            speed = model.speed(item)
+            if speed is not None and speed <= 0:
+                skipped.append(f"reversed or frozen clip {item.name!r} written at 100% (M2 cannot say it here)")
+                speed = None
+            src_out = src_in + round((rec_out - rec_in) * (speed or 1))
             lines.append(f"{event:03d}  {reel:<8} {channel:<5} {kind} "
                          f"{tc(src_in)} {tc(src_out)} {tc(origin + rec_in)} {tc(origin + rec_out)}")
+            if speed is not None:  # CMX3600's speed line: the source's frames per second
+                lines.append(f"M2   {reel:<8}       {float(speed * rate):05.1f}                {tc(src_in)}")
             lines.append(f"* FROM CLIP NAME: {ascii_text(item.name)}"[:_LINE])
+            own = _own_rate_timecode(item, rate, src_in, src_out)
+            if own is not None:
+                lines.append(own[:_LINE])
+                other_rates.add(own.split(":", 1)[0][len("* SOURCE TC AT "):])
             url = getattr(item.media_reference, "target_url", None)
             if url:
                 lines.append(f"* SOURCE FILE: {ascii_text(file_name(url))}"[:_LINE])
@@ -134,7 +151,23 @@ def write_edl(timeline: otio.schema.Timeline, marker_style: str = "loc") -> tupl
                 for frame, marker in sorted(here, key=lambda e: e[0]):
                     color = RESOLVE_COLORS.get(marker.color, "Blue").upper()
                     lines.append(f"* LOC: {tc(origin + frame)} {color:<7} {ascii_text(marker.name)}"[:_LINE])
+    if other_rates:
+        skipped.append(f"media at {', '.join(sorted(other_rates))} fps: CMX3600 has one rate, so their source "
+                       "timecode is written at the sequence rate; their own timecode follows each event as "
+                       "'* SOURCE TC AT <fps>:'")
     return "\r\n".join(lines) + "\r\n", skipped
+
+
+def _own_rate_timecode(clip: otio.schema.Clip, rate: Fraction, src_in: int, src_out: int) -> str | None:
+    """``* SOURCE TC AT 25: in out`` for a clip whose media runs at another rate than the
+    sequence: its source in/out in the media's own timecode (read back by :func:`read_edl`)."""
+    facts = model.media_facts(clip.media_reference, rate)
+    if not facts.url or facts.rate == rate:
+        return None
+    own = lambda frame: rates.to_timecode(  # noqa: E731
+        round(Fraction(frame) / rate * facts.rate), facts.rate, facts.drop_frame)
+    label = f"{float(facts.rate):.3f}".rstrip("0").rstrip(".")
+    return f"* SOURCE TC AT {label}: {own(src_in)} {own(src_out)}"
 
 
 def _resolve_markers(timeline, rate, origin, tc, lines) -> str:
@@ -198,12 +231,18 @@ def read_edl(text: str, rate=None, source=None, name: str | None = None) -> tupl
                 frames = {k: rates.from_timecode(v, rate, True if ";" in v else (
                     drop if modes.get(k) is None else modes[k])) for k, v in fields.items()}
             except ValueError as exc:
-                unsupported.add(f"line {number}: {exc}")
+                unsupported.add(f"line {number}: {exc}" + (
+                    " (a source at another rate? CMX3600 counts every timecode at the EDL's rate)"
+                    if "out of range" in str(exc) else ""))
                 continue
             current = {"num": match["num"], "reel": match["reel"], "channel": match["channel"].upper(),
                        "kind": match["kind"].replace(" ", ""), "length": int(match["length"] or 0),
                        **frames, "comments": []}
             events.append(current)
+            continue
+        speed = _M2.match(line)
+        if speed and current is not None:
+            current["speed"] = float(speed["fps"]) / float(rate)  # the source's frames per second
             continue
         if line.startswith("M2") or line.upper().startswith("SPLIT"):
             unsupported.add(f"{line.split()[0]} lines (speed changes, split edits) ignored")
@@ -285,10 +324,14 @@ def _build(events, rate, drop, title, unsupported) -> otio.schema.Timeline:
             continue  # the outgoing half of a dissolve
         src_len = event["src_out"] - event["src_in"]
         rec_len = event["rec_out"] - event["rec_in"]
-        if src_len != rec_len:
+        speed = event.get("speed")
+        if speed is not None and abs(src_len - round(rec_len * speed)) > 1:
+            unsupported.add("M2 speed lines that disagree with the event's source length: record length used")
+            speed = None
+        elif speed is None and src_len != rec_len:
             unsupported.add("events whose source and record lengths differ (speed change or zero-length "
                             "source): record length used")
-        clip_name, file_path, markers, emotion = "", None, [], None
+        clip_name, file_path, markers, emotion, own = "", None, [], None, None
         for comment in event["comments"]:
             body = comment.lstrip("*").strip()
             upper = body.upper()
@@ -312,6 +355,8 @@ def _build(events, rate, drop, title, unsupported) -> otio.schema.Timeline:
                                                  rate, found["note"], color))
             elif model.parse_emotion_comment(body):
                 emotion = model.parse_emotion_comment(body)
+            elif _OWN_RATE.match(body):
+                own = _OWN_RATE.match(body)
         if file_path:
             reference = otio.schema.ExternalReference(target_url=to_otio_url(file_path))
             reference.name = file_name(file_path)
@@ -320,6 +365,19 @@ def _build(events, rate, drop, title, unsupported) -> otio.schema.Timeline:
         model.meta(reference)["reel"] = event["reel"]
         clip = otio.schema.Clip(name=clip_name or event["reel"], media_reference=reference,
                                 source_range=rates.time_range(event["src_in"], rec_len, rate))
+        if own is not None:  # the media's own rate and timecode, as our writer notes them
+            try:
+                own_rate = rates.exact_rate(own["fps"])
+                own_drop = ";" in own["tc"]
+                start = rates.from_timecode(own["tc"], own_rate, own_drop)
+            except ValueError:
+                unsupported.add("unreadable '* SOURCE TC AT' comment: the sequence-rate source timecode used")
+            else:
+                clip.source_range = otio.opentime.TimeRange(rates.rational(start, own_rate),
+                                                            rates.rational(rec_len, rate).rescaled_to(float(own_rate)))
+                model.meta(reference)["media"] = {"rate": rates.rate_string(own_rate), "drop_frame": own_drop}
+        if speed is not None:
+            clip.effects.append(otio.schema.LinearTimeWarp(name="M2", time_scalar=speed))
         if emotion:
             model.meta(clip)["emotion"] = emotion
         stack_markers += markers

@@ -167,7 +167,7 @@ class FcpxmlReader:
                     continue
                 if kind == item_kinds[0]:
                     self._attach_markers(item, element, local)
-                    self._time_map(element, item, name, record)
+                self._time_map(element, item, name, record, report=kind == item_kinds[0])
                 items.append((kind, item))
         for kind, item in items:
             if lane == 0:
@@ -193,7 +193,7 @@ class FcpxmlReader:
                 else:
                     self.element(child, child_record, lane, placed, stack_markers, child_lane or lane)
 
-    def _time_map(self, element, item, name: str, record: int) -> None:
+    def _time_map(self, element, item, name: str, record: int, report: bool = True) -> None:
         """A speed change: a linear ``timeMap`` becomes OTIO's LinearTimeWarp; any other
         (ramps, holds) is reported and the clip plays at 100%."""
         time_map = element.find("timeMap")
@@ -202,8 +202,23 @@ class FcpxmlReader:
         points = [(parse_time(p.get("time")), parse_time(p.get("value"))) for p in time_map.iter("timept")]
         slopes = {(v2 - v1) / (t2 - t1) for (t1, v1), (t2, v2) in zip(points, points[1:], strict=False) if t2 != t1}
         if len(slopes) == 1 and hasattr(item, "effects"):
-            item.effects.append(otio.schema.LinearTimeWarp(name="timeMap", time_scalar=float(slopes.pop())))
-        else:
+            slope = slopes.pop()
+            item.effects.append(otio.schema.LinearTimeWarp(name="timeMap", time_scalar=float(slope)))
+            # A retimed clip's start and markers are in its retimed (local) time; the map
+            # gives the media's, which is what OTIO's source range and markers count in.
+            t0, v0 = points[0]
+
+            def media(time: otio.opentime.RationalTime) -> otio.opentime.RationalTime:
+                seconds = Fraction(time.value).limit_denominator(1_000_000) / self.rate
+                return rates.rational(round((v0 + (seconds - t0) * slope) * self.rate), self.rate)
+
+            if item.source_range is not None:
+                item.source_range = otio.opentime.TimeRange(media(item.source_range.start_time),
+                                                            item.source_range.duration)
+            for marker in item.markers:
+                marker.marked_range = otio.opentime.TimeRange(media(marker.marked_range.start_time),
+                                                              marker.marked_range.duration)
+        elif report:
             self.unsupported.add("speed ramp (timeMap) imported at 100%", f"clip {name!r} at frame {record}")
 
     def _storyline(self, spine, record: int, lane: int, placed, stack_markers) -> None:

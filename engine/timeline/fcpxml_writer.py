@@ -211,9 +211,6 @@ class FcpxmlWriter:
                                  duration=self.t(transition.before + transition.after))
             else:
                 self.skipped.append(f"transition at frame {cut} with no spine clip to attach to")
-        for placed in primary:
-            if any(isinstance(e, otio.schema.LinearTimeWarp) for e in getattr(placed.item, "effects", ())):
-                self.skipped.append(f"speed change on clip {placed.item.name!r} written at 100%")
         return sequence
 
     def _connected_lanes(self, video, audio):
@@ -325,6 +322,22 @@ class FcpxmlWriter:
             elif not with_audio and facts.has_audio and facts.has_video:
                 element.set("srcEnable", "video")
             element.set("tcFormat", "DF" if facts.drop_frame else "NDF")
+        speed = model.speed(item)
+        if speed and speed > 0 and element.tag == "asset-clip":
+            # A retimed clip counts in its retimed (local) time: media time / speed. The
+            # timeMap maps local time back to the media's, a straight line through 0s.
+            origin = origin / speed
+            element.set("start", fcpxml_time(origin))
+            time_map = etree.Element("timeMap")
+            element.insert(0, time_map)
+            end = origin + placed.duration * self.frame
+            etree.SubElement(time_map, "timept", time="0s", value="0s", interp="linear")
+            etree.SubElement(time_map, "timept", time=fcpxml_time(end), value=fcpxml_time(end * speed),
+                             interp="linear")
+        elif speed is not None:
+            what = "reversed or frozen clip" if speed <= 0 else f"speed change on {element.tag}"
+            self.skipped.append(f"{what} {item.name!r} written at 100%")
+            speed = None
         if not item.enabled:
             element.set("enabled", "0")
         for lane_, child in anchored:
@@ -332,7 +345,7 @@ class FcpxmlWriter:
                 self._storyline(element, child, lane_, origin + (child.clips[0].start - placed.start) * self.frame)
             else:
                 self.item(element, child, origin + (child.start - placed.start) * self.frame, lane_)
-        self._markers(element, item, local_start, record_markers, origin)
+        self._markers(element, item, local_start, record_markers, origin, speed or 1)
         if element.tag == "asset-clip" and element.get("srcEnable") != "video":
             self._channel_sources(element, model.media_facts(item.media_reference, self.rate))
         return element
@@ -367,21 +380,25 @@ class FcpxmlWriter:
                 self.skipped.append(f"clip {clip.name!r} shortened to {duration} frames: its media ends there")
         return origin, duration
 
-    def _markers(self, element, item, local_start: int, record_markers, origin: Fraction) -> None:
+    def _markers(self, element, item, local_start: int, record_markers, origin: Fraction,
+                 speed: Fraction = Fraction(1)) -> None:
+        """Markers (and captions) at ``origin`` + their distance from the clip's first frame,
+        in the element's local time (``speed``: a retimed clip's media runs that much faster)."""
         emotion = model.clip_emotion(item) if isinstance(item, otio.schema.Clip) else None
         entries = [(rates.frames(m.marked_range.start_time, self.rate), m) for m in item.markers]
         if emotion:
             entries.insert(0, (local_start, otio.schema.Marker(
                 name=emotion["label"], comment=model.emotion_comment(emotion),
                 marked_range=rates.time_range(local_start, 0, self.rate))))
-        entries += [(local_start + offset, m) for offset, m in record_markers]
+        # Timeline markers are at record distances, which a retimed clip's media covers faster.
+        entries += [(local_start + round(offset * speed), m) for offset, m in record_markers]
         if element.tag == "asset-clip":  # spoken lines become captions (FCP and Resolve read them)
             for frame, marker in [e for e in entries if model.is_transcript(e[1])]:
-                self._caption(element, marker, origin + (frame - local_start) * self.frame)
+                self._caption(element, marker, origin + (frame - local_start) * self.frame / speed)
             entries = [e for e in entries if not model.is_transcript(e[1])]
         for frame, marker in model.merge_markers(entries):
             length = max(rates.frames(marker.marked_range.duration, self.rate), 1)
-            attrib = {"start": fcpxml_time(origin + (frame - local_start) * self.frame),
+            attrib = {"start": fcpxml_time(origin + (frame - local_start) * self.frame / speed),
                       "duration": self.t(length), "value": marker.name or ""}
             note = model.marker_comment(marker)
             if note:

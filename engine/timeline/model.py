@@ -193,6 +193,16 @@ def store_media_facts(ref: otio.core.MediaReference, facts: MediaFacts) -> None:
     }
 
 
+def speed(item) -> Fraction | None:
+    """A clip's constant speed from its LinearTimeWarps (2 is twice as fast, negative is
+    reversed, 0 a freeze), or None at 100%."""
+    scalar = 1.0
+    for effect in getattr(item, "effects", ()):
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            scalar *= effect.time_scalar
+    return None if scalar == 1.0 else Fraction(scalar).limit_denominator(10_000)
+
+
 # -- emotion and markers ------------------------------------------------------------------
 
 def clip_emotion(clip) -> dict | None:

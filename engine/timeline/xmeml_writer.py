@@ -271,8 +271,11 @@ class XmemlWriter:
         _rate(element, self.rate)
         _sub(element, "start", -1 if placed.head else placed.start)
         _sub(element, "end", -1 if placed.tail else placed.end)
-        _sub(element, "in", first - placed.head)
-        _sub(element, "out", first + placed.duration + placed.tail)
+        speed = model.speed(item)
+        # A speed change: in/out span the media the clip plays, |speed| times its length.
+        scale = abs(speed) if speed else Fraction(1)
+        _sub(element, "in", first - round(placed.head * scale))
+        _sub(element, "out", first + round((placed.duration + placed.tail) * scale))
         if is_stack:
             self.sequence(element, item, item.name or "Nested sequence", 0)
         elif isinstance(item, otio.schema.Clip):
@@ -281,6 +284,8 @@ class XmemlWriter:
                 source = _sub(element, "sourcetrack")
                 _sub(source, "mediatype", "audio")
                 _sub(source, "trackindex", self._source_channel(item, facts, channel))
+        if speed is not None:
+            self._time_remap(element, speed, kind)
         group = plan["groups"].get(self._link_key(placed))
         if group:
             for member_id, member_kind, track_index, clip_index in group:
@@ -296,6 +301,23 @@ class XmemlWriter:
         composite = model.lookup(item, "compositemode")
         if kind == "video" and composite:
             _sub(element, "compositemode", composite)
+
+    @staticmethod
+    def _time_remap(parent, speed: Fraction, kind: str) -> None:
+        """A constant speed as FCP 7 and Premiere write it: the ``timeremap`` filter, speed
+        in percent, reversed by its own flag."""
+        effect = _sub(_sub(parent, "filter"), "effect")
+        _sub(effect, "name", "Time Remap")
+        _sub(effect, "effectid", "timeremap")
+        _sub(effect, "effectcategory", "motion")
+        _sub(effect, "effecttype", "motion")
+        _sub(effect, "mediatype", kind)
+        for parameter_id, value in (("variablespeed", 0), ("speed", f"{float(abs(speed)) * 100:g}"),
+                                    ("reverse", "TRUE" if speed < 0 else "FALSE"), ("frameblending", "FALSE")):
+            parameter = _sub(effect, "parameter", authoringApp="PremierePro")
+            _sub(parameter, "parameterid", parameter_id)
+            _sub(parameter, "name", parameter_id)
+            _sub(parameter, "value", value)
 
     def _clip_markers(self, element, item, media_start: int) -> None:
         entries = []

@@ -365,3 +365,65 @@ def test_proposal_crossfades_reach_resolve_and_premiere(footage, shared, tmp_pat
     assert fades and {(f.findtext("start"), f.findtext("end")) for f in fades} == {("24", "25")}
     theirs = otio.adapters.read_from_file(str(tmp_path / "fade.xml"), "fcp_xml")
     assert any(isinstance(i, otio.schema.Transition) for i in theirs.audio_tracks()[0])
+
+
+def _speed_timeline(path: Path) -> otio.schema.Timeline:
+    """V1: 20 frames at 200% from source frame 10, then 20 frames at 100%."""
+    ref = media_reference(probe(path))
+    timeline = otio.schema.Timeline(name="Speed")
+    model.set_timeline_facts(timeline, 25, False)
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    fast = otio.schema.Clip(name="fast", media_reference=ref.clone(), source_range=rates.time_range(10, 20, 25))
+    fast.effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
+    video.append(fast)
+    video.append(otio.schema.Clip(name="normal", media_reference=ref.clone(),
+                                  source_range=rates.time_range(5, 20, 25)))
+    timeline.tracks.append(video)
+    return timeline
+
+
+@pytest.mark.parametrize("fmt,suffix", [("premiere", ".xml"), ("resolve", ".fcpxml"), ("edl", ".edl"),
+                                        ("otio", ".otio")])
+def test_speed_changes_are_written_back(footage, shared, tmp_path, fmt, suffix):
+    result = export_timeline(_speed_timeline(footage["m25.mov"]), tmp_path / f"speed{suffix}", fmt)
+    assert not any("speed" in line for line in result.skipped)  # carried, not dropped
+    again = import_timeline(result.path, rate=25)
+    assert not any("speed" in line or "time remap" in line for line in again.unsupported)
+    clips = again.timelines[0].video_tracks()[0].find_clips()
+    assert [model.speed(c) for c in clips] == [2, None]
+    assert [(rates.frames(c.source_range.start_time, 25), rates.frames(c.source_range.duration, 25))
+            for c in clips] == [(10, 20), (5, 20)]
+    if fmt == "premiere":
+        item = etree.parse(str(result.path)).find(".//video/track/clipitem")
+        assert item.findtext("filter/effect/effectid") == "timeremap"
+        assert int(item.findtext("out")) - int(item.findtext("in")) == 40  # the media it plays
+        theirs = otio.adapters.read_from_file(str(result.path), "fcp_xml")
+        # otio-fcp-adapter keeps a time remap as a plain effect (CHECKLIST: "time remaps come out wrong")
+        assert [e.effect_name or e.name for e in theirs.find_clips()[0].effects] in (["timeremap"], ["Time Remap"])
+    elif fmt == "resolve":
+        clip = _validate_fcpxml(shared, result.path).find(".//spine/asset-clip")
+        assert _time(clip.get("start")) == Fraction(10, 25) / 2  # in its retimed time
+        points = [(_time(p.get("time")), _time(p.get("value"))) for p in clip.iterfind("timeMap/timept")]
+        assert points[0] == (0, 0) and points[1][1] == 2 * points[1][0]
+    elif fmt == "edl":
+        text = result.path.read_text()
+        assert "M2   " in text and "050.0" in text
+        theirs = otio.adapters.read_from_file(str(result.path), "cmx_3600", rate=25)
+        assert [type(e).__name__ for e in theirs.find_clips()[0].effects] == ["LinearTimeWarp"]
+
+
+def test_edl_keeps_each_sources_own_rate(footage, tmp_path):
+    """A 29.97 fps clip in a 25 fps EDL: its source timecode at 25 (CMX3600 has one rate),
+    its own timecode beside it, read back exactly; the report says so."""
+    clips = [(footage["m25.mov"], 5, 25), (footage["m2997.mov"], 30, 25)]
+    timeline = _proposal(clips, 25)
+    result = export_timeline(timeline, tmp_path / "mixed.edl", "edl")
+    assert any("media at 29.97 fps" in line for line in result.skipped)
+    text = result.path.read_text()
+    assert "* SOURCE TC AT 29.97: 00:00:01:00 " in text  # frame 30 of a 29.97 fps file
+    again = import_timeline(result.path, rate=25).timelines[0]
+    second = again.video_tracks()[0].find_clips()[1]
+    assert second.source_range.start_time.rate == pytest.approx(30000 / 1001)
+    assert second.source_range.start_time.value == 30  # its own frame, not relabelled at 25
+    theirs = otio.adapters.read_from_file(str(result.path), "cmx_3600", rate=25)
+    assert len(theirs.find_clips()) == 4  # V1 and A1: standard CMX3600 still
