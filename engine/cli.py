@@ -72,6 +72,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.transcript.commands",
     "engine.refresh",
     "engine.annotate",
+    "engine.audience.commands",
 )
 
 
