@@ -60,7 +60,11 @@ class WordView(QTextEdit):
         pause.setFontItalic(True)
         filler.setForeground(QColor("#e07a3a"))
         filler.setFontStrikeOut(True)
+        speaker = QTextCharFormat()  # where the voice changes
+        speaker.setForeground(QColor("#5aa0d8"))
+        speaker.setFontWeight(700)
         marks = [(span, pause) for span in layout.pause_spans]
+        marks += [(span, speaker) for span in layout.speaker_spans]
         marks += [(layout.spans[i], filler) for i in layout.fillers]
         for (start, end), style in marks:
             cursor = QTextCursor(self.document())

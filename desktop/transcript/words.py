@@ -19,6 +19,7 @@ class Layout:
     spans: list[tuple[int, int]]  # character range of each word in `text`
     pause_spans: list[tuple[int, int]] = field(default_factory=list)  # "[1.8 s]" marks (a glyph the default fonts all have)
     fillers: list[int] = field(default_factory=list)  # indices of filler words
+    speaker_spans: list[tuple[int, int]] = field(default_factory=list)  # "Speaker 2:" where the voice changes
 
     @classmethod
     def of(cls, transcript: Transcript) -> Layout:
@@ -27,11 +28,19 @@ class Layout:
         spans: list[tuple[int, int]] = []
         pause_spans: list[tuple[int, int]] = []
         fillers: list[int] = []
-        at = 0
+        speaker_spans: list[tuple[int, int]] = []
+        several = transcript.speakers > 1
+        at, voice = 0, None
         for segment in transcript.segments:
             if parts:
                 parts.append("\n\n")
                 at += 2
+            if several and segment.speaker is not None and segment.speaker != voice:
+                label = f"Speaker {segment.speaker + 1}:"  # the editor counts from 1
+                parts.append(label + " ")
+                speaker_spans.append((at, at + len(label)))
+                at += len(label) + 1
+                voice = segment.speaker
             for k, word in enumerate(segment.words):
                 if k:
                     parts.append(" ")
@@ -47,7 +56,7 @@ class Layout:
                 spans.append((at, at + len(word.text)))
                 words.append(word)
                 at += len(word.text)
-        return cls("".join(parts), words, spans, pause_spans, fillers)
+        return cls("".join(parts), words, spans, pause_spans, fillers, speaker_spans)
 
     def word_at_char(self, position: int) -> int | None:
         """The word under a text position (the nearest one before it between words)."""

@@ -13,6 +13,11 @@ class Word:
     probability: float = 1.0
 
     @property
+    def speakers(self) -> int:
+        """How many voices were told apart (0 when none was)."""
+        return len({s.speaker for s in self.segments if s.speaker is not None})
+
+    @property
     def text(self) -> str:
         return self.word.strip()
 
@@ -23,6 +28,7 @@ class Segment:
     end: float
     text: str
     words: tuple[Word, ...] = ()
+    speaker: int | None = None  # 0, 1, … by first appearance; None where the voice is not told
 
 
 @dataclass
@@ -41,6 +47,11 @@ class Transcript:
         return [w for s in self.segments for w in s.words]
 
     @property
+    def speakers(self) -> int:
+        """How many voices were told apart (0 when none was)."""
+        return len({s.speaker for s in self.segments if s.speaker is not None})
+
+    @property
     def text(self) -> str:
         return " ".join(s.text.strip() for s in self.segments if s.text.strip())
 
@@ -55,6 +66,7 @@ class Transcript:
                   ) if self.fps else (lambda s: {})
         return {"file": self.file, "model": self.model, "language": self.language,
                 "segments": [{"start": s.start, "end": s.end, **frames(s), "text": s.text.strip(),
+                              **({"speaker": s.speaker} if s.speaker is not None else {}),
                               "words": [asdict(w) for w in s.words]} for s in self.segments],
                 "fps": self.fps,
                 **({"reason": self.reason} if self.reason else {}),
@@ -66,7 +78,7 @@ class Transcript:
 
     @classmethod
     def from_cache(cls, data: dict[str, Any]) -> Transcript:
-        segments = [Segment(s["start"], s["end"], s["text"], tuple(Word(**w) for w in s["words"]))
-                    for s in data["segments"]]
+        segments = [Segment(s["start"], s["end"], s["text"], tuple(Word(**w) for w in s["words"]),
+                            s.get("speaker")) for s in data["segments"]]
         return cls(data["file"], data["model"], data["language"], segments, data.get("fps"),
                    data.get("duration", 0.0), data.get("reason"), list(data.get("warnings") or []))

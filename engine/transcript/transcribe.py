@@ -2,6 +2,7 @@
 word timestamps, and keep the result in the analysis cache per file and model."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
@@ -17,7 +18,7 @@ from .result import Segment, Transcript, Word
 
 ANALYSER = "transcript"
 #: Bump whenever the transcript of the same file and model would change.
-VERSION = "2"
+VERSION = "3"  # 3: segments carry a speaker
 RATE = 16000  # what Whisper listens at
 # Peak below this (about -60 dBFS) is taken for silence: Whisper invents words in silence.
 SILENCE_PEAK = 1e-3
@@ -108,6 +109,14 @@ def transcribe_job(path: str | PathLike[str], model: str | None = None, language
         segments.append(segment)
         yield Partial(segment)
         yield 0.2 + 0.8 * min(s.end / max(duration, 1e-6), 0.99), f"{path.name}: {s.end:.0f} of {duration:.0f} s"
+    if len(segments) > 1:
+        yield 0.99, f"{path.name}: telling the voices apart"
+        from .speakers import speaker_ids
+
+        ids = speaker_ids(sound, [(s.start, s.end) for s in segments])
+        segments = [dataclasses.replace(s, speaker=i) for s, i in zip(segments, ids, strict=True)]
+    elif segments:
+        segments = [dataclasses.replace(segments[0], speaker=0)]
     result = Transcript(str(path), loaded.name, detected.language or language or "", segments, fps,
                         duration, None if segments else "no speech found", warnings)
     if cache is not None:

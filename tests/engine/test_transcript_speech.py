@@ -138,3 +138,38 @@ def test_pipeline_exports_carry_captions_and_line_markers(transcribed, tmp_path)
     assert abs(said.marked_range.start_time.to_seconds() - 5.0) < 0.35
     # Premiere's file has them too (as markers with the line's text)
     assert "told me the engines" in (exports / "dialogue.premiere.xml").read_text()
+
+
+def test_two_voices_get_two_speakers(transcribed):
+    import json
+
+    from desktop.transcript.words import Layout  # the panel's text, Qt-free
+    from engine.transcript.result import Transcript
+    from engine.transcript.transcribe import cached_transcript
+
+    clip, _truth, out = transcribed
+    document = json.loads(out.read_text())
+    segments = document["segments"]
+
+    def speaker(words):
+        return next(s["speaker"] for s in segments if words in s["text"])
+    # lines one and three are the same low voice; line two a higher, female one
+    assert speaker("ship leaves") == speaker("before the storm") == 0
+    assert speaker("told me the engines") == 1
+    transcript = cached_transcript(clip)
+    assert isinstance(transcript, Transcript) and transcript.speakers == 2
+    text = Layout.of(transcript).text
+    assert text.startswith("Speaker 1: The ship")
+    assert text.index("Speaker 2: ") < text.index("told me the engines") < text.rindex("Speaker 1: ")
+
+
+def test_one_narrator_is_one_speaker(media):
+    from engine.transcript.speakers import speaker_ids
+    from engine.transcript.transcribe import RATE, _decode
+
+    lecture = media / "sources" / "physicsworks_lecture_audio.webm"
+    sound = drive(_decode(lecture, 0.0))[: 60 * RATE]
+    # the lecture's own pauses as spans: 4-6 s stretches of one man's voice, rising and falling
+    spans = [(t, t + 4.5) for t in np.arange(0.0, 55.0, 5.0)]
+    ids = speaker_ids(sound, spans)
+    assert [i for i in ids if i is not None] and set(ids) - {None} == {0}
