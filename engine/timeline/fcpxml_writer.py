@@ -166,16 +166,21 @@ class FcpxmlWriter:
         primary = video[0].items[:] if video else []
         # A connected track with transitions (an audio crossfade) is a connected storyline:
         # FCPXML puts transitions only in storylines. Its sound is then not the V1 clips'.
-        storylines = [(lane, lay) for lane, lay in self._connected_lanes(video, audio) if lay.transitions]
+        # A file's further sound streams play in the asset-clip of its first stream (its
+        # audio-channel-sources name them all): their own tracks are not written again.
+        lanes = [(lane, lay) for lane, lay in self._connected_lanes(video, audio)
+                 if not lay.clips or not all(_further_stream(p.item) for p in lay.clips)]
+        storylines = [(lane, lay) for lane, lay in lanes if lay.transitions]
         in_storyline = {id(p.item) for _lane, lay in storylines for p in lay.clips}
-        linked = {a: v for a, v in self._linked_audio(video[0] if video else None, audio).items()
-                  if a not in in_storyline}
+        links = self._linked_audio(video[0] if video else None, audio)
+        silent = {links[i] for i in in_storyline if i in links}  # V1 clips whose sound is in a storyline
+        linked = {a: v for a, v in links.items() if a not in in_storyline and v not in silent}
         # Pad the spine with a gap so that every connected clip has something to hang on.
         end = primary[-1].end if primary else 0
         if duration > end:
             primary.append(model.Placed(otio.schema.Gap(), end, duration - end))
         anchored: dict[int, list[tuple[int, model.Placed]]] = {i: [] for i in range(len(primary))}
-        for lane, lay in self._connected_lanes(video, audio):
+        for lane, lay in lanes:
             if lay.transitions:
                 if lay.clips:
                     first = lay.clips[0].start
@@ -184,7 +189,7 @@ class FcpxmlWriter:
                         anchored[index].append((lane, lay))
                 continue
             for placed in lay.clips:
-                if id(placed.item) in linked:
+                if id(placed.item) in linked or _further_stream(placed.item):
                     continue
                 index = next((i for i, p in enumerate(primary) if p.start <= placed.start < p.end),
                              len(primary) - 1)
@@ -425,6 +430,11 @@ class FcpxmlWriter:
         media = etree.SubElement(self.resources, "media", id=media_id, name=stack.name or "Compound Clip")
         self.sequence(media, stack, 0)
         return media_id
+
+
+def _further_stream(item) -> bool:
+    """A clip that plays a file's second (or later) sound stream (engine.timeline.conform)."""
+    return int(model.lookup(item, "stream") or 1) > 1
 
 
 def write_fcpxml(timeline: otio.schema.Timeline | list[otio.schema.Timeline],

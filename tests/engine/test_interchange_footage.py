@@ -427,3 +427,16 @@ def test_edl_keeps_each_sources_own_rate(footage, tmp_path):
     assert second.source_range.start_time.value == 30  # its own frame, not relabelled at 25
     theirs = otio.adapters.read_from_file(str(result.path), "cmx_3600", rate=25)
     assert len(theirs.find_clips()) == 4  # V1 and A1: standard CMX3600 still
+
+
+def test_crossfaded_sound_of_a_two_stream_file_plays_once(footage, shared, tmp_path):
+    """A1 in a storyline carries both streams (audio-channel-sources); the picture plays none
+    and the second stream's own track is not written again."""
+    result = export_timeline(_crossfaded(footage["two.mov"]), tmp_path / "two.fcpxml", "resolve")
+    tree = _validate_fcpxml(shared, result.path)
+    assert [c.get("srcEnable") for c in tree.iterfind(".//sequence/spine/asset-clip")] == ["video", "video"]
+    storylines = tree.findall(".//spine/asset-clip/spine")
+    assert [s.get("lane") for s in storylines] == ["-1"]
+    for clip in storylines[0].iterfind("asset-clip"):
+        assert [s.get("srcCh") for s in clip.iterfind("audio-channel-source")] == ["1, 2", "3, 4"]
+    assert tree.find(".//asset-clip[@lane]") is None
