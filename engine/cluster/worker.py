@@ -26,8 +26,9 @@ PROGRESS_INTERVAL_S = 0.25  # a worker reports at most this often: each report i
 class Board:
     """Where workers post what they are doing and the caller collects it.
 
-    One per run. Workers post without waiting for an answer (except `started`, which hands
-    out the attempt number), the caller drains the posts a few times a second.
+    One per run. Workers post without waiting for an answer (one worker's posts arrive in
+    order); the board numbers each file's attempts; the caller drains the posts a few times
+    a second.
     """
 
     def __init__(self) -> None:
@@ -63,7 +64,9 @@ def analyse_file(board, index: int, target: str, caller_path: str, worker_path: 
     """
     context = ray.get_runtime_context()
     node, host = context.get_node_id(), socket.gethostname()
-    ray.get(board.started.remote(index, node, host, os.getpid()))
+    # Not waited for: a task blocked in ray.get lends its CPU to the next task, and two
+    # analyses would then share one CPU slot.
+    board.started.remote(index, node, host, os.getpid())
     scratch = None
     try:
         if data is not None:
