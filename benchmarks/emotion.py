@@ -10,6 +10,8 @@ source film (``engine.affect.evaluate``):
   no neutral label), frozen here; nothing is fitted, so its folds are plain.
 * ``default-after``: today's default model, its term weights refitted on the
   training folds only (``default_model.fit_terms``) and scored on the held-out fold.
+* ``default-after-nested``: the same, with the ridge strength per axis also chosen inside
+  the training folds (``default_model.choose_ridge``) rather than fixed once on the whole set.
 * ``learned``: the editor's LightGBM model (``engine.affect.learned``) trained on the
   training folds' labels, valence and arousal from the refitted default model.
 * ``baseline``: arousal from motion alone, valence from brightness alone, every
@@ -17,11 +19,16 @@ source film (``engine.affect.evaluate``):
 
 Prints arousal and valence Spearman, per-label precision/recall/F1, the share of
 people's neutral shots given an emotive label, and writes one confusion plot per
-model; then prints the weights fitted on the whole set (what ``TERMS`` ships).
+model; then the relabel curve (the editor's labels of training-fold shots training
+the learned model, held-out folds untouched, ``evaluate.relabel_curve``); with
+``--words``, whether the words' sentiment (VADER on the bundled Whisper's
+transcript) helps valence; then the weights fitted on the whole set (what ``TERMS``
+ships).
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -96,8 +103,26 @@ def _targets(shots):
     return (np.array([s.valence for s in shots]), np.array([AROUSAL_SCALE[s.arousal] for s in shots]))
 
 
-def fit_after(shots, values):
-    terms = default_model.fit_terms(values, *_targets(shots))
+_TERMS_CACHE: dict[tuple, tuple] = {}
+
+
+def fit_default(shots, values, terms=None, nested=False):
+    """The default model's terms fitted on these shots only.
+
+    With ``nested`` the ridge per axis is chosen by grouped cross-validation inside
+    these shots (the held-out fold plays no part); otherwise it is ``RIDGE``, the
+    strengths chosen once on the whole dev set.
+    """
+    key = (tuple(sorted(s.id for s in shots)), terms, nested)
+    if key not in _TERMS_CACHE:
+        targets = _targets(shots)
+        ridge = default_model.choose_ridge(values, *targets, [s.source for s in shots], terms) if nested else None
+        _TERMS_CACHE[key] = default_model.fit_terms(values, *targets, terms=terms, ridge=ridge)
+    return _TERMS_CACHE[key]
+
+
+def fit_after(shots, values, nested=False):
+    terms = fit_default(shots, values, nested=nested)
 
     def predict(x):
         s = default_model.score(x, terms)
@@ -109,9 +134,9 @@ def fit_learned(shots, values):
     from engine.affect import learned
     from engine.affect.features import FEATURE_NAMES
 
-    terms = default_model.fit_terms(values, *_targets(shots))
+    terms = fit_default(shots, values)
     X = np.array([[v[n] for n in FEATURE_NAMES] for v in values], float)
-    model = learned.train(X, [s.label for s in shots])
+    model = learned.train(X, [s.label for s in shots], [default_model.score(v, terms).label for v in values])
     fallback = majority_label(shots)
 
     def predict(x):
@@ -128,8 +153,127 @@ def fit_baseline(shots, values):
     return lambda x: Prediction(float(x["brightness"]), float(x["motion"]), label, 1.0)
 
 
-MODELS = {"default-before": fit_before, "default-after": fit_after, "learned": fit_learned,
-          "baseline": fit_baseline}
+def fit_relabelled(shots, values, relabelled):
+    """The app after the editor relabelled the first ``relabelled`` training shots.
+
+    The default model is fitted on all the training folds (as shipped); the learned
+    model trains on the relabelled shots only and labels shots once it is active
+    (``LearnedModel.active``: enough labels and better than chance), as in the app.
+    """
+    from engine.affect import learned
+    from engine.affect.features import FEATURE_NAMES
+
+    terms = fit_default(shots, values)
+    model = None
+    if relabelled >= 2:
+        X = np.array([[v[n] for n in FEATURE_NAMES] for v in values[:relabelled]], float)
+        model = learned.train(X, [s.label for s in shots[:relabelled]],
+                              [default_model.score(v, terms).label for v in values[:relabelled]])
+
+    def predict(x):
+        s = default_model.score(x, terms)
+        if model is not None and model.active:
+            s = model.score(x, s.valence, s.arousal)
+        return Prediction(s.valence, s.arousal, s.label, s.confidence)
+    return predict
+
+
+WORDS_TERM = Term("words_valence", "valence", 0.3, 0.0, 0.5, prior=0.3)
+
+
+def words_valence(words) -> float:
+    """VADER's compound sentiment of the words, -1..1 (0 without words).
+
+    VADER (MIT) ships its lexicon inside its wheel. It is not a dependency of Moviola:
+    on this dev set the words did not help valence (see ``print_words``).
+    """
+    text = " ".join(w.strip() for w in words if w and w.strip())
+    return float(_vader().polarity_scores(text)["compound"]) if text else 0.0
+
+
+@functools.lru_cache(maxsize=1)
+def _vader():
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    except ImportError:
+        raise SystemExit("--words needs VADER: .venv/bin/pip install vaderSentiment==3.3.2") from None
+    return SentimentIntensityAnalyzer()
+
+
+def measure_words(shots, media) -> list[float]:
+    """VADER sentiment of the words spoken in each shot (the bundled Whisper's transcript, cached)."""
+    from fractions import Fraction
+
+    from engine.media import probe
+    from engine.transcript.transcribe import transcribe
+
+    by_file: dict[str, object] = {}
+    out = []
+    for s in shots:
+        if s.file not in by_file:
+            info = probe(Path(media) / s.file)
+            words = transcribe(Path(media) / s.file).words if info.audio else []
+            by_file[s.file] = (float(Fraction(info.video.frame_rate)), words)
+        fps, words = by_file[s.file]
+        t0, t1 = s.start_frame / fps, (s.end_frame + 1) / fps
+        out.append(words_valence([w.word for w in words if t0 <= (w.start + w.end) / 2 < t1]))
+    return out
+
+
+def fit_after_words(shots, values):
+    terms = fit_default(shots, values, default_model.TERMS + (WORDS_TERM,))
+
+    def predict(x):
+        s = default_model.score(x, terms)
+        return Prediction(s.valence, s.arousal, s.label, s.confidence)
+    return predict
+
+
+def print_words(shots, values, media, folds):
+    """Whether the words' sentiment helps valence: default-after with and without a words term."""
+    sentiment = measure_words(shots, media)
+    with_words = [{**v, "words_valence": w} for v, w in zip(values, sentiment)]
+    spoken = sum(1 for w in sentiment if w != 0)
+    print(f"\nwords (VADER on the bundled Whisper's transcript): {spoken} of {len(shots)} shots have "
+          f"words with sentiment")
+    for name, fit in (("default-after", fit_after), ("default-after + words", fit_after_words)):
+        r, _ = cross_validate(shots, with_words, fit, folds)
+        print(f"| {name} | valence rho {r.valence_rho:.3f} | arousal rho {r.arousal_rho:.3f} | "
+              f"neutral mislabelled {r.neutral_mislabelled:.0%} | macro F1 {r.macro_f1:.2f} |")
+
+
+RELABEL_COUNTS = (0, 10, 20, 40, 80, 1000)
+
+
+def print_relabel_curve(shots, values, folds, grouping, groups, seeds=(0, 1)):
+    from engine.affect.evaluate import relabel_curve
+
+    curve = relabel_curve(shots, values, fit_relabelled, RELABEL_COUNTS, folds, seeds, groups)
+    labels = sorted({s.label for s in shots})
+    print(f"\nthe editor's relabels keep training the learned model (held-out folds grouped by {grouping}; "
+          f"training-fold shots relabelled in random order with the dev set's labels; the learned model "
+          f"labels shots once active, as in the app; mean of {len(seeds)} orders):")
+    print("| relabels | arousal rho | valence rho | neutral mislabelled | accuracy | macro F1 | "
+          + " | ".join(f"F1 {l}" for l in labels) + " |")
+    print("|---" * (6 + len(labels)) + "|")
+    for n, reports in curve.items():
+        def mean(name, reports=reports):
+            return float(np.mean([getattr(r, name) for r in reports]))
+        f1 = [float(np.mean([r.labels[lab].f1 if lab in r.labels else 0.0 for r in reports])) for lab in labels]
+        count = "all" if n >= len(shots) else str(n)
+        print(f"| {count} | {mean('arousal_rho'):.2f} | {mean('valence_rho'):.2f} | "
+              f"{mean('neutral_mislabelled'):.0%} | {mean('accuracy'):.0%} | "
+              f"{mean('macro_f1'):.2f} ± {float(np.std([r.macro_f1 for r in reports])):.2f} | "
+              + " | ".join(f"{x:.2f}" for x in f1) + " |")
+    return curve
+
+
+def fit_after_nested(shots, values):
+    return fit_after(shots, values, nested=True)
+
+
+MODELS = {"default-before": fit_before, "default-after": fit_after, "default-after-nested": fit_after_nested,
+          "learned": fit_learned, "baseline": fit_baseline}
 
 
 def main(argv=None) -> int:
@@ -140,6 +284,8 @@ def main(argv=None) -> int:
     parser.add_argument("--plots", type=Path, default=Path("emotion_confusion"))
     parser.add_argument("--features", type=Path, help="JSON cache of the measured features (read if present)")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--words", action="store_true",
+                        help="also measure whether the words' sentiment helps valence (transcribes the dev files)")
     args = parser.parse_args(argv)
     shots = load_devset(args.devset)
     t = time.perf_counter()
@@ -181,8 +327,14 @@ def main(argv=None) -> int:
             print(f"| {name} | {r.arousal_rho:.2f} | {r.valence_rho:.2f} | {r.neutral_mislabelled:.0%} | "
                   f"{r.macro_f1:.2f} | " + " | ".join(f"{r.labels[l].f1:.2f}" if l in r.labels else "-"
                                                        for l in labels) + " |")
-    terms = default_model.fit_terms(values, *_targets(shots))
-    print("\nweights fitted on the whole dev set (what default_model.TERMS ships):")
+    for grouping, groups in groupings.items():
+        print_relabel_curve(shots, values, args.folds, grouping, groups)
+    if args.words:
+        print_words(shots, values, args.media, args.folds)
+    ridge = default_model.choose_ridge(values, *_targets(shots), [s.source for s in shots])
+    terms = default_model.fit_terms(values, *_targets(shots), ridge=ridge)
+    print(f"\nridge chosen by grouped cross-validation on the whole dev set: {ridge}")
+    print("weights fitted on the whole dev set (what default_model.TERMS ships):")
     for term in terms:
         how = f"(prior {term.prior:+.3f})" if term.fitted else "(hand-set)"
         print(f"  {term.axis:8s} {term.feature:15s} {term.weight:+.3f}  {how}")

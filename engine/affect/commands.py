@@ -134,7 +134,10 @@ def _status(store, minimum: int, model=None) -> int:
         print(f"learned model: none yet (needs two different labels; takes over from {minimum} labels)")
     else:
         state = "in use" if model.active else (
-            f"not in use yet (needs {minimum} labels)" if model.labels < minimum else "not in use (no better than chance)")
+            f"not in use yet (needs {minimum} labels)" if model.labels < minimum else
+            "not in use (no better than chance)" if model.agreement <= model.chance else
+            "not in use (no better than the default model)")
         print(f"learned model: {state}; cross-validated agreement {model.agreement:.0%} "
-              f"vs {model.chance:.0%} by always answering the commonest label")
+              f"vs {model.chance:.0%} by always answering the commonest label "
+              f"and {model.default_agreement:.0%} by the default model")
     return 0

@@ -27,13 +27,15 @@ from engine.media import FrameReader, MediaError, iter_audio
 from engine.media.prefetch import prefetched
 
 from . import sound as snd
-from .motion import FLOW_WIDTH, FlowMeter, motion_peaks
+from .motion import FLOW_WIDTH, FlowMeter, motion_peaks, strongest_second
 from .picture import FRAME_STATS, frame_stats, palette
 
 ANALYSER = "affect.features"
 #: Bump whenever a feature's value for the same shot would change.
 #: 2: expressions against each face's own neutral score, motion bursts, camera shake.
-VERSION = "2"
+#: 3: the busiest second's subject motion, loudness against the file's own, picture
+#: measured inside letterbox/pillarbox bars.
+VERSION = "3"
 ANALYSIS_WIDTH = 320
 STATS_WIDTH = 160
 # Faces: a sampled frame every ~2 s, at least 2 and at most 8 per shot. The cascade
@@ -62,11 +64,11 @@ EXPRESSIVE_FACE_SIZE = 0.2
 #: Every numeric per-shot feature, in the order models see them.
 FEATURE_NAMES: tuple[str, ...] = (
     *FRAME_STATS,
-    "motion", "camera_motion", "subject_motion", "motion_peaks", "motion_burst", "camera_shake",
+    "motion", "camera_motion", "subject_motion", "motion_peaks", "motion_burst", "camera_shake", "motion_peak",
     "shot_length", "cut_rate",
     "face_count", "face_size", "face_frames", *(f"face_{e}" for e in EXPRESSIONS),
     "face_expressive", *(f"expr_{e}" for e in EMOTIVE),
-    "loudness", "loudness_range", "onset_rate", "tempo", "speech", "silence", "has_sound",
+    "loudness", "loudness_rel", "loudness_range", "onset_rate", "tempo", "speech", "silence", "has_sound",
 )
 #: Per-frame tracks kept for the emotion curve (motion ones in frame widths per second).
 TRACKS: tuple[str, ...] = (*FRAME_STATS, "motion", "camera_motion", "subject_motion", "loudness")
@@ -199,6 +201,9 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
     if track is not None and len(track):
         tracks["loudness"] = snd.momentary_loudness(track, times)
         onset_hops, speech = snd.onsets(track), snd.speech_hops(track)
+        # The file's own level: a shot louder than the programme around it is energetic;
+        # a whole film mastered loud is not (everything is mastered to about -14..-23 LUFS).
+        programme = snd.integrated_loudness(track, 0, len(track))
     else:
         tracks["loudness"] = np.full(n, snd.FLOOR_LUFS)
     cut_starts = np.array([s.start_frame for s in shots.shots[1:]], float)
@@ -214,9 +219,11 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
         if track is not None and len(track):
             feats.values.update(snd.shot_sound(track, t0, t1, onset_hops, speech))
             feats.values["has_sound"] = 1.0
+            level = feats.values["loudness"]
+            feats.values["loudness_rel"] = level - programme if min(level, programme) > snd.FLOOR_LUFS else 0.0
         else:
-            feats.values.update(loudness=snd.FLOOR_LUFS, loudness_range=0.0, onset_rate=0.0, tempo=0.0,
-                                speech=0.0, silence=1.0, has_sound=0.0)
+            feats.values.update(loudness=snd.FLOOR_LUFS, loudness_rel=0.0, loudness_range=0.0, onset_rate=0.0,
+                                tempo=0.0, speech=0.0, silence=1.0, has_sound=0.0)
         feats.values["cut_rate"] = _cut_rate(cut_starts, (first + last) / 2, n, float(fps))
         result.append(feats)
     timings["sound"] = timings.get("sound", 0.0) + time.perf_counter() - t
@@ -417,6 +424,7 @@ def _shot_features(shot, first, last, s: _Samples, expr, stats, flow, fps, frame
     values = {k: (0.0 if not np.isfinite(v) else v) for k, v in values.items()}
     values["motion_peaks"] = float(motion_peaks(flow[first:last + 1, 0], float(fps)))
     values.update(motion_bursts(flow[first:last + 1]))
+    values["motion_peak"] = strongest_second(flow[first:last + 1, 2], float(fps))
     values["shot_length"] = (last - first + 1) / float(fps)
     counts = [len(f) for f in s.faces]
     largest = max((face for found in s.faces for face in found), key=lambda f: f.h, default=None)

@@ -26,10 +26,11 @@ from .features import VERSION as FEATURES_VERSION
 
 MODEL_NAME = "learned"
 MIN_LABELS = 20
-#: Feature versions whose every feature means what today's does (version 2 only added
-#: features; LightGBM takes the missing ones of older labels as NaN), so the editor's
-#: earlier labels keep training the model.
-COMPATIBLE_VERSIONS = frozenset({"1", FEATURES_VERSION})
+#: Feature versions whose every feature means what today's does (versions 2 and 3 added
+#: features, which LightGBM takes as NaN in older labels; version 3 also measures the
+#: picture inside black bars, which changes nothing for footage without them), so the
+#: editor's earlier labels keep training the model.
+COMPATIBLE_VERSIONS = frozenset({"1", "2", FEATURES_VERSION})
 FOLDS = 5
 # Small-data settings: a handful of labels per class must still allow splits.
 PARAMS = {
@@ -110,6 +111,8 @@ class LearnedModel:
         agreement: Cross-validated share of held-out labels it predicted right.
         chance: The share always answering the most frequent label would get.
         labels: How many labels it learnt from.
+        default_agreement: The share of the same labels the default model gives
+            (nothing was fitted to them, so no cross-validation is needed).
     """
 
     booster: object
@@ -117,11 +120,13 @@ class LearnedModel:
     agreement: float
     chance: float
     labels: int
+    default_agreement: float = 0.0
 
     @property
     def active(self) -> bool:
-        """Whether it has earned the right to replace the default model."""
-        return self.labels >= MIN_LABELS and self.agreement > self.chance
+        """Whether it has earned the right to replace the default model: enough labels, and it
+        agrees with the editor more often than both the commonest label and the default model do."""
+        return self.labels >= MIN_LABELS and self.agreement > max(self.chance, self.default_agreement)
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(self.booster.predict(np.asarray(X, float)))
@@ -151,7 +156,8 @@ class LearnedModel:
         atomic_write_text(folder / "emotion_lgbm.txt", self.booster.model_to_string())
         atomic_write_text(folder / "emotion_lgbm.json", json.dumps({
             "classes": self.classes, "agreement": self.agreement, "chance": self.chance,
-            "labels": self.labels, "features": list(FEATURE_NAMES), "features_version": FEATURES_VERSION,
+            "labels": self.labels, "default_agreement": self.default_agreement,
+            "features": list(FEATURE_NAMES), "features_version": FEATURES_VERSION,
         }, indent=1))
 
     @classmethod
@@ -168,7 +174,7 @@ class LearnedModel:
         import lightgbm as lgb
 
         return cls(lgb.Booster(model_str=text), list(meta["classes"]), float(meta["agreement"]),
-                   float(meta["chance"]), int(meta["labels"]))
+                   float(meta["chance"]), int(meta["labels"]), float(meta.get("default_agreement", 0.0)))
 
 
 def _fit(X: np.ndarray, y: np.ndarray, n_classes: int):
@@ -191,8 +197,26 @@ def stratified_folds(y: np.ndarray, k: int, seed: int = 0) -> list[np.ndarray]:
     return [np.array(sorted(f), int) for f in folds if f]
 
 
-def train(X: np.ndarray, labels: list[str]) -> LearnedModel | None:
-    """Fit on every label and measure agreement by cross-validation; None below 2 classes."""
+def default_labels(rows: list[dict[str, float]]) -> list[str | None]:
+    """The default model's label of each row of features; None where a feature it needs is missing
+    (a label stored before that feature existed)."""
+    from .default_model import score
+
+    out: list[str | None] = []
+    for values in rows:
+        try:
+            out.append(score(values).label)
+        except KeyError:
+            out.append(None)
+    return out
+
+
+def train(X: np.ndarray, labels: list[str], default: list[str | None] | None = None) -> LearnedModel | None:
+    """Fit on every label and measure agreement by cross-validation; None below 2 classes.
+
+    ``default``: the default model's label of each row (``default_labels``), to measure
+    how often it already agrees with the editor; None where unknown (counted as a miss).
+    """
     classes = sorted(set(labels))
     if len(classes) < 2:
         return None
@@ -208,7 +232,10 @@ def train(X: np.ndarray, labels: list[str]) -> LearnedModel | None:
         right += int((np.argmax(booster.predict(X[test]), axis=1) == y[test]).sum())
     agreement = right / len(y)
     chance = counts.max() / len(y)
-    return LearnedModel(_fit(X, y, len(classes)), classes, float(agreement), float(chance), len(y))
+    default_agreement = (float(np.mean([d == lab for d, lab in zip(default, labels)]))
+                         if default is not None and len(default) == len(labels) else 0.0)
+    return LearnedModel(_fit(X, y, len(classes)), classes, float(agreement), float(chance), len(y),
+                        default_agreement)
 
 
 def retrain(store: LabelStore | None = None) -> LearnedModel | None:
@@ -216,7 +243,7 @@ def retrain(store: LabelStore | None = None) -> LearnedModel | None:
     store = store or LabelStore()
     entries = [e for e in store.entries() if e.get("features_version") in COMPATIBLE_VERSIONS]
     X, labels = matrix(entries)
-    model = train(X, labels)
+    model = train(X, labels, default_labels([e["features"] for e in entries]))
     if model is not None:
         model.save(store.path.parent)
     return model

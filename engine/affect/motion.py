@@ -78,3 +78,18 @@ def motion_peaks(motion: np.ndarray, fps: float) -> int:
     prominence = 1.5 * float(np.median(m)) + 0.02
     peaks, _ = find_peaks(m, prominence=prominence, distance=max(1, int(round(0.25 * fps))))
     return int(len(peaks))
+
+
+def strongest_second(motion: np.ndarray, fps: float) -> float:
+    """Mean motion of the shot's busiest second (the whole shot's mean when it is shorter).
+
+    A per-shot mean or percentile dilutes a short event in a long shot: a car
+    rushing past for a second of a six-second shot barely moves the shot's 90th
+    percentile. The busiest second does not depend on how long the shot runs on.
+    """
+    m = np.asarray(motion, float)
+    m = m[np.isfinite(m)]
+    if not len(m):
+        return 0.0
+    width = int(min(len(m), max(1, round(fps))))
+    return float(np.convolve(m, np.ones(width) / width, mode="valid").max())

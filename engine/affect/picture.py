@@ -18,6 +18,32 @@ PALETTE_SIZE = 5
 COLOURFULNESS_SCALE = 100.0
 
 
+# A border row or column whose brightest pixel is this dark (0-255 luma) is a letterbox
+# or pillarbox bar: black in limited-range video decodes to 0-16, plus coding noise.
+BAR_LUMA = 24
+# Bars are cropped only when the picture left is at least this share of each side:
+# a frame that is mostly dark (a night scene, a fade) is measured whole.
+MIN_PICTURE = 0.5
+
+
+def picture_area(luma: np.ndarray) -> tuple[slice, slice]:
+    """(rows, columns) of a frame inside its letterbox or pillarbox bars.
+
+    A 4:3 clip cut into a 16:9 sequence carries black bars a viewer does not read
+    as part of the picture; measured whole, the same clip would be darker, less
+    colourful and more contrasted in a sequence than on its own.
+    """
+    h, w = luma.shape[:2]
+    rows = np.flatnonzero(luma.max(axis=1) > BAR_LUMA)
+    cols = np.flatnonzero(luma.max(axis=0) > BAR_LUMA)
+    if not len(rows) or not len(cols):
+        return slice(0, h), slice(0, w)
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    if r1 - r0 < MIN_PICTURE * h or c1 - c0 < MIN_PICTURE * w:
+        return slice(0, h), slice(0, w)
+    return slice(r0, r1), slice(c0, c1)
+
+
 def frame_stats(small_bgr: np.ndarray, gray: np.ndarray) -> tuple[float, ...]:
     """Picture measurements of one frame, in ``FRAME_STATS`` order.
 
@@ -28,9 +54,18 @@ def frame_stats(small_bgr: np.ndarray, gray: np.ndarray) -> tuple[float, ...]:
     Returns:
         brightness (mean luma 0-1), contrast (luma std 0-1), saturation (mean HSV
         S 0-1), colourfulness (Hasler-Süsstrunk M / 100), warmth (mean (R-B)/255,
-        -1 cool .. +1 warm), sharpness (log10 of 1 + Laplacian variance).
+        -1 cool .. +1 warm), sharpness (log10 of 1 + Laplacian variance); all
+        measured inside letterbox or pillarbox bars (``picture_area``).
     """
     luma = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY)
+    rows, cols = picture_area(luma)
+    if (rows.stop - rows.start, cols.stop - cols.start) != luma.shape[:2]:
+        sy, sx = gray.shape[0] / luma.shape[0], gray.shape[1] / luma.shape[1]
+        # one small-frame pixel inwards on the big frame: the bar's edge is not detail
+        gray = gray[int((rows.start + 1) * sy):max(int((rows.stop - 1) * sy), int((rows.start + 1) * sy) + 3),
+                    int((cols.start + 1) * sx):max(int((cols.stop - 1) * sx), int((cols.start + 1) * sx) + 3)]
+        small_bgr = np.ascontiguousarray(small_bgr[rows, cols])
+        luma = np.ascontiguousarray(luma[rows, cols])
     mean, std = cv2.meanStdDev(luma)
     hsv = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2HSV)
     saturation = cv2.mean(hsv[..., 1])[0] / 255.0

@@ -21,4 +21,4 @@ def relabel_job(path: str | PathLike[str], start_frame: int, end_frame: int, lab
     count = len(store.entries())
     if model is not None and model.active:
         return f"{count} labels; your model now labels shots (agreement {model.agreement:.0%})"
-    return f"{count} labels saved; your model takes over from {MIN_LABELS} labels when it beats chance"
+    return f"{count} labels saved; your model takes over from {MIN_LABELS} labels when it agrees with you more often than chance and the default model do"

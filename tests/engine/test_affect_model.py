@@ -95,7 +95,9 @@ def test_labels_are_stored_per_user_and_the_model_takes_over(sequence_features, 
     model = learned.retrain(store)
     again = learned.LearnedModel.load(tmp_path)
     assert again is not None and again.classes == model.classes and again.labels == model.labels
-    assert model.active == (model.labels >= learned.MIN_LABELS and model.agreement > model.chance)
+    assert 0 <= model.default_agreement <= 1 and again.default_agreement == model.default_agreement
+    assert model.active == (model.labels >= learned.MIN_LABELS
+                            and model.agreement > max(model.chance, model.default_agreement))
     assert model.active, f"agreement {model.agreement:.2f} vs chance {model.chance:.2f}"
 
     truth, fs = sequence_features["seq07_25fps"]

@@ -44,3 +44,18 @@ def test_relabels_come_from_training_folds_only_and_the_curve_learns():
     assert f1[0] == 0 and f1[1000] > 0.9 and f1[30] > f1[5] * 0.9
     # the same held-out shots are predicted at every count
     assert all(r.count == 60 for reports in curve.values() for r in reports)
+
+
+def test_the_learned_model_takes_over_only_when_it_beats_the_default_model():
+    from engine.affect import learned
+    from engine.affect.features import FEATURE_NAMES
+
+    rng = np.random.default_rng(9)
+    X = rng.uniform(0, 1, (60, len(FEATURE_NAMES)))
+    labels = ["action" if x > 0.5 else "calm" for x in X[:, FEATURE_NAMES.index("motion")]]
+    # a default model that already gives every one of the editor's labels: nothing to take over for
+    model = learned.train(X, labels, default=list(labels))
+    assert model.agreement > model.chance and model.default_agreement == 1.0 and not model.active
+    # a default model that gets a third of them: the editor's model has earned it
+    model = learned.train(X, labels, default=[lab if i % 3 == 0 else "neutral" for i, lab in enumerate(labels)])
+    assert model.default_agreement < 0.4 and model.active
