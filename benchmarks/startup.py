@@ -2,6 +2,12 @@
 window's time in the same run. Target: under 1.5 s.
 
     .venv/bin/python benchmarks/startup.py [--repeat 5]
+    .venv/bin/python benchmarks/startup.py --packaged [--repeat 3]
+
+--packaged also times the app built by `make package` against the venv's own `moviola`, both
+run the same way: `moviola --screenshot X.png` with no footage, which starts the app, shows
+the main window, waits on fixed timers (SCREENSHOT_WAIT, the same in both), saves the window
+and quits. The figure printed is that wall time less the fixed wait.
 """
 from __future__ import annotations
 
@@ -10,10 +16,14 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+PACKAGED = REPO / "dist" / "moviola" / "moviola"
+VENV_GUI = Path(sys.executable).parent / "moviola"
+SCREENSHOT_WAIT = 0.5 + 1.0 + 1.5  # desktop/app.py's _screenshot_when_idle timers, no footage
 
 BARE = """
 from PySide6.QtWidgets import QApplication, QMainWindow
@@ -37,10 +47,43 @@ def timed(code: str) -> float:
     return time.perf_counter() - start
 
 
+def timed_gui(executable: Path, workdir: Path) -> float:
+    """Wall time of `executable --screenshot` (no footage), less the app's fixed waits."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir / "home"),
+           "QT_QPA_PLATFORM": "offscreen", "MOVIOLA_CACHE_DIR": str(workdir / "cache"),
+           "MOVIOLA_CONFIG_DIR": str(workdir / "config")}
+    start = time.perf_counter()
+    subprocess.run([str(executable), "--screenshot", str(workdir / "shot.png")], cwd=workdir, env=env,
+                   check=True, capture_output=True)
+    return time.perf_counter() - start - SCREENSHOT_WAIT
+
+
+def packaged(repeat: int) -> None:
+    if not PACKAGED.is_file():
+        raise SystemExit(f"{PACKAGED}: not built (run `make package`)")
+    with tempfile.TemporaryDirectory() as tmp:
+        timed_gui(PACKAGED, Path(tmp))  # once untimed each: the first run reads everything from disk
+        timed_gui(VENV_GUI, Path(tmp))
+        venv, bundle = [], []
+        for _ in range(repeat):
+            venv.append(timed_gui(VENV_GUI, Path(tmp)))
+            bundle.append(timed_gui(PACKAGED, Path(tmp)))
+    v, p = statistics.median(venv), statistics.median(bundle)
+    print(f"venv `moviola`: {v:.2f} s   packaged dist/moviola/moviola: {p:.2f} s   "
+          f"(start to window saved, less {SCREENSHOT_WAIT:.1f} s of fixed waits; median of {repeat})")
+    print(f"packaged / venv {p / v:.2f}x   load average {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--packaged", action="store_true",
+                        help="time the app `make package` built against the venv's (see above)")
+    args = parser.parse_args()
+    repeat = args.repeat
+    if args.packaged:
+        packaged(repeat)
+        return
     bare, ours = [], []
     for _ in range(repeat):  # alternate, so load changes hit both alike
         bare.append(timed(BARE))
