@@ -115,3 +115,36 @@ def test_annotate_cli_writes_proposals_into_the_same_file(media, tmp_path, capsy
     assert [t.name for t in theirs_read] == ["Editor's cut", *proposals]
     if suffix == ".fcpxml":
         assert _validates(media.parent, out)
+
+
+@pytest.fixture(scope="module")
+def proposals(media):
+    """Real proposals (analysis, proposer, probe) from two local clips."""
+    from engine.annotate import propose
+
+    sources = [str(media / "sources" / name) for name in ("asl_yes.mkv", "asl_thanks.mkv")]
+    made, notes = propose(sources, stringout([probe(p) for p in sources]), count=2)
+    assert len(made) == 2, notes
+    return made
+
+
+@pytest.mark.parametrize("name", [n for n in REAL if n.endswith((".xml", ".fcpxml"))])
+def test_real_files_keep_their_edit_beside_proposals(shared, tmp_path, proposals, name):
+    """What annotate writes: the editor's real file, every timeline unchanged, and proposals
+    after them in the same document (DTD-valid FCPXML; both read back)."""
+    from engine.timeline.export import export_timelines
+
+    source = shared / "nle" / name
+    theirs = import_timeline(source).timelines
+    fmt = "resolve" if source.suffix == ".fcpxml" else "premiere"
+    out = export_timelines([*theirs, *(p.clone() for p in proposals)], tmp_path / f"both{source.suffix}", fmt,
+                           probe_media=False).path
+    if fmt == "resolve":
+        assert _validates(shared, out)
+    again = import_timeline(out).timelines
+    assert [t.name for t in again] == [t.name for t in theirs] + [p.name for p in proposals]
+    for before, after in zip(theirs, again, strict=False):
+        assert compare.digest(after, with_markers=False) == compare.digest(before, with_markers=False)
+    for proposal, after in zip(proposals, again[len(theirs):], strict=True):
+        assert [c.name for c in after.video_tracks()[0].find_clips()] == \
+            [c.name for c in proposal.video_tracks()[0].find_clips()]
