@@ -131,6 +131,16 @@ class MainWindow(QMainWindow):
         self.transcript.clip_requested.connect(self.bin.select_path)
         subscribe(self.transcript, ((self.timeline_model.events.playhead, self.transcript.follow_playhead),))
         # --- end transcript panel ---
+        # --- audience tab (issue 17): history, skill, predictions of the project's cuts, thumbnails ---
+        from desktop.audience.tab import AudienceTab
+        self.audience = AudienceTab()
+        self.tabs.addTab(_scrolling(self.audience), "Audience")
+        self.audience.set_project_model(self.model)
+        self.bin.clip_selected.connect(self.audience.set_clip)
+        # after the window has added them to the project (connected earlier), under their final names
+        self.proposals.proposals_ready.connect(self.audience.predict_timelines)
+        self.audience.scores_ready.connect(self.proposals.set_audience_scores)
+        # --- end audience tab ---
         self._restore_layout()
         self._apply_settings()
         self.statusBar().showMessage("Ready — import footage with Ctrl+I or drop it on the bin")
@@ -478,6 +488,7 @@ class MainWindow(QMainWindow):
         self.viewer.playback.close()
         self.script.shutdown()
         self.vfx.shutdown()
+        self.audience.shutdown()
         self.analysis.shutdown()
         event.accept()
 

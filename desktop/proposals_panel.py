@@ -109,6 +109,15 @@ class ProposalsPanel(QWidget):
         self.model = None
         self._job = None
 
+    #: (timeline name -> predicted value, target): set by the Audience tab when its model has skill
+    audience_scores: tuple[dict, str] = ({}, "")
+
+    def set_audience_scores(self, scores: dict, target: str) -> None:
+        """Rank the proposals by an audience model's predictions (only one with skill sends them)."""
+        self.audience_scores = (dict(scores), target)
+        if self.model is not None:
+            self._refresh_list()
+
     def set_model(self, model) -> None:
         """List the proposals of ``model``'s project, whichever project is open."""
         from desktop.subscriptions import subscribe
@@ -126,12 +135,16 @@ class ProposalsPanel(QWidget):
 
         current = self.timelines[self.list.currentRow()] if 0 <= self.list.currentRow() < len(self.timelines) else None
         self.timelines = self.model.project.proposals()
+        scores, target = self.audience_scores
+        if scores:  # an audience model with skill predicted them: best predicted first
+            self.timelines.sort(key=lambda t: -scores.get(t.name, float("-inf")))
         self.list.blockSignals(True)  # redrawing the list is not the editor choosing
         self.list.clear()
         for i, timeline in enumerate(self.timelines):
             seconds = timeline.duration().to_seconds()
             star = "★ kept — " if is_kept(timeline) else ""
-            self.list.addItem(QListWidgetItem(f"{i + 1}. {star}{timeline.name} — {seconds:.1f} s"))
+            predicted = f" — predicted {target} {scores[timeline.name]:.1f}" if timeline.name in scores else ""
+            self.list.addItem(QListWidgetItem(f"{i + 1}. {star}{timeline.name} — {seconds:.1f} s{predicted}"))
         row = next((i for i, t in enumerate(self.timelines) if t is current), -1)
         self.list.setCurrentRow(row)
         self.list.blockSignals(False)

@@ -38,7 +38,7 @@ def planted_target(cuts_first_10s: int, length_s: float, noise: float) -> float:
     return 50.0 + 6.0 * (cuts_first_10s >= 3) - 0.5 * length_s + noise
 
 
-def make_sources(media: Path, folder: Path) -> list[tuple[Path, int, Fraction]]:
+def make_sources(media: Path, folder: Path, asl: tuple[str, ...] | None = None) -> list[tuple[Path, int, Fraction]]:
     """(file, frames, rate) of single-shot real clips: ASL as they are, two longer ones made small."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -49,7 +49,7 @@ def make_sources(media: Path, folder: Path) -> list[tuple[Path, int, Fraction]]:
                             "-vf", "scale=256:-2,fps=12", "-an", "-c:v", "libx264", "-preset", "veryfast",
                             "-g", "12", str(small)], check=True)
         out.append(small)
-    out += sorted((media / "sources").glob("asl_*.mkv"))
+    out += [p for p in sorted((media / "sources").glob("asl_*.mkv")) if asl is None or p.name in asl]
     result = []
     for p in out:
         v = probe(p).video
