@@ -127,13 +127,13 @@ def write_edl(timeline: otio.schema.Timeline, marker_style: str = "loc") -> tupl
             if following is not None and following.before + following.after > 0:
                 rec_out -= following.before  # the next event's dissolve starts here
             speed = model.speed(item)
-            if speed is not None and speed <= 0:
-                skipped.append(f"reversed or frozen clip {item.name!r} written at 100% (M2 cannot say it here)")
+            if speed is not None and speed < 0:
+                skipped.append(f"reversed clip {item.name!r} written at 100% (its M2 line is not written)")
                 speed = None
-            src_out = src_in + round((rec_out - rec_in) * (speed or 1))
+            src_out = src_in + round((rec_out - rec_in) * (1 if speed is None else speed))
             lines.append(f"{event:03d}  {reel:<8} {channel:<5} {kind} "
                          f"{tc(src_in)} {tc(src_out)} {tc(origin + rec_in)} {tc(origin + rec_out)}")
-            if speed is not None:  # CMX3600's speed line: the source's frames per second
+            if speed is not None:  # CMX3600's speed line: the source's frames per second (0: a freeze)
                 lines.append(f"M2   {reel:<8}       {float(speed * rate):05.1f}                {tc(src_in)}")
             lines.append(f"* FROM CLIP NAME: {ascii_text(item.name)}"[:_LINE])
             own = _own_rate_timecode(item, rate, src_in, src_out)

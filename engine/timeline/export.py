@@ -78,8 +78,8 @@ def export_timelines(timelines: list[otio.schema.Timeline], path: str | os.PathL
     skipped: list[str] = []
     try:
         if format == "premiere":
-            from engine.timeline.xmeml_writer import write_xmeml
-            data = write_xmeml(conformed, int(options.pop("xmeml_version", 4)))
+            from engine.timeline.xmeml_writer import write_xmeml_report
+            data, skipped = write_xmeml_report(conformed, int(options.pop("xmeml_version", 4)))
         elif format == "resolve":
             from engine.timeline.fcpxml_writer import DEFAULT_VERSION, write_fcpxml
             data, skipped = write_fcpxml(conformed, str(options.pop("fcpxml_version", DEFAULT_VERSION)))

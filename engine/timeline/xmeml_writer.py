@@ -68,6 +68,7 @@ class XmemlWriter:
         self._seq_ids = 0
         self._files: dict[tuple, str] = {}  # (url, start, frames, rate) -> file id
         self._groups: dict[int, tuple] = {}  # id(clip) -> its link group, nested sequences included
+        self.skipped: list[str] = []  # what xmeml could not carry, for the export report
 
     def _use(self, timeline: otio.schema.Timeline) -> None:
         """The timeline whose sequence is written next: its rate, timecode and frame size."""
@@ -284,7 +285,10 @@ class XmemlWriter:
                 source = _sub(element, "sourcetrack")
                 _sub(source, "mediatype", "audio")
                 _sub(source, "trackindex", self._source_channel(item, facts, channel))
-        if speed is not None:
+        if speed == 0:  # a freeze: FCP 7 XML holds it only as a hold frame, which we do not write
+            if channel in (None, 1):
+                self.skipped.append(f"frozen clip {item.name!r} written at 100%")
+        elif speed is not None:
             self._time_remap(element, speed, kind)
         group = plan["groups"].get(self._link_key(placed))
         if group:
@@ -392,6 +396,13 @@ def write_xmeml(timeline: otio.schema.Timeline | list[otio.schema.Timeline], ver
     Args:
         version: xmeml version attribute, 4 (Premiere's) or 5 (FCP 7's).
     """
+    return write_xmeml_report(timeline, version)[0]
+
+
+def write_xmeml_report(timeline: otio.schema.Timeline | list[otio.schema.Timeline],
+                       version: int = 4) -> tuple[bytes, list[str]]:
+    """:func:`write_xmeml`, and lines naming what FCP7 XML could not carry."""
     if version not in (4, 5):
         raise ValueError(f"xmeml version must be 4 or 5, not {version}")
-    return XmemlWriter(timeline).document(version)
+    writer = XmemlWriter(timeline)
+    return writer.document(version), writer.skipped

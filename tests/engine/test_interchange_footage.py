@@ -440,3 +440,17 @@ def test_crossfaded_sound_of_a_two_stream_file_plays_once(footage, shared, tmp_p
     for clip in storylines[0].iterfind("asset-clip"):
         assert [s.get("srcCh") for s in clip.iterfind("audio-channel-source")] == ["1, 2", "3, 4"]
     assert tree.find(".//asset-clip[@lane]") is None
+
+
+@pytest.mark.parametrize("fmt,suffix", [("premiere", ".xml"), ("resolve", ".fcpxml"), ("edl", ".edl")])
+def test_a_freeze_a_format_cannot_hold_is_reported(footage, tmp_path, fmt, suffix):
+    timeline = _speed_timeline(footage["m25.mov"])
+    timeline.video_tracks()[0][0].effects[0].time_scalar = 0.0
+    result = export_timeline(timeline, tmp_path / f"freeze{suffix}", fmt)
+    said = {"premiere": ["frozen clip 'fast' written at 100%"],
+            "resolve": ["reversed or frozen clip 'fast' written at 100%"], "edl": []}[fmt]
+    assert [line for line in result.skipped if "frozen" in line] == said
+    if fmt == "edl":  # CMX3600 holds a freeze: M2 at 0 fps, read back as one
+        assert "000.0" in result.path.read_text()
+        clip = import_timeline(result.path, rate=25).timelines[0].video_tracks()[0].find_clips()[0]
+        assert model.speed(clip) == 0
