@@ -72,7 +72,8 @@ def transcribe_job(path: str | PathLike[str], model: str | None = None, language
         if hit is not None:
             yield 1.0, f"{path.name}: transcript from the cache"
             result = Transcript.from_cache(hit)
-            result.warnings = warnings
+            # the cache is keyed by content: a copy or a moved file is this file, by this name
+            result.file, result.warnings = str(path), warnings
             return result
     if only_cached:
         return None
@@ -151,7 +152,9 @@ def cached_transcript(path: str | PathLike[str], cache=_DEFAULT_CACHE, key: str 
         for language in ("en", "auto"):
             hit = cache.get(key, f"{ANALYSER}:{name}:{language}", VERSION)
             if hit is not None:
-                return Transcript.from_cache(hit)
+                result = Transcript.from_cache(hit)
+                result.file = str(path)  # keyed by content: a copy is this file
+                return result
     return None
 
 

@@ -173,3 +173,16 @@ def test_one_narrator_is_one_speaker(media):
     spans = [(t, t + 4.5) for t in np.arange(0.0, 55.0, 5.0)]
     ids = speaker_ids(sound, spans)
     assert [i for i in ids if i is not None] and set(ids) - {None} == {0}
+
+
+def test_a_copy_gets_the_cached_transcript_under_its_own_name(transcribed, tmp_path):
+    from engine.transcript.transcribe import cached_transcript, transcribe_job
+
+    clip, _truth, _ = transcribed
+    copy = tmp_path / "take 2 (copy).mp4"
+    shutil.copyfile(clip, copy)
+    progress = []
+    again = drive(transcribe_job(copy), lambda f, m: progress.append(m))
+    assert any("from the cache" in m for m in progress)  # the same content: nothing re-heard
+    assert again.file == str(copy) and cached_transcript(copy).file == str(copy)
+    assert again.text == cached_transcript(clip).text
