@@ -157,8 +157,8 @@ def fit_relabelled(shots, values, relabelled):
     """The app after the editor relabelled the first ``relabelled`` training shots.
 
     The default model is fitted on all the training folds (as shipped); the learned
-    model trains on the relabelled shots only and labels shots once it is active
-    (``LearnedModel.active``: enough labels and better than chance), as in the app.
+    model trains on the relabelled shots only and, as in the app, labels shots once it
+    is active (``LearnedModel.active``) and only those it is sure of (``learned.SURE``).
     """
     from engine.affect import learned
     from engine.affect.features import FEATURE_NAMES
@@ -173,7 +173,8 @@ def fit_relabelled(shots, values, relabelled):
     def predict(x):
         s = default_model.score(x, terms)
         if model is not None and model.active:
-            s = model.score(x, s.valence, s.arousal)
+            mine = model.score(x, s.valence, s.arousal)
+            s = mine if mine.confidence >= learned.SURE else s
         return Prediction(s.valence, s.arousal, s.label, s.confidence)
     return predict
 

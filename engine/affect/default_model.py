@@ -233,7 +233,7 @@ def fit_terms(values: list[dict[str, float]], valence: np.ndarray, arousal: np.n
 
 def choose_ridge(values: list[dict[str, float]], valence: np.ndarray, arousal: np.ndarray,
                  groups: list[str], terms: tuple[Term, ...] | None = None,
-                 grid: tuple[float, ...] = RIDGE_GRID, k: int = 4) -> dict[str, float]:
+                 grid: tuple[float, ...] = RIDGE_GRID, k: int = 5) -> dict[str, float]:
     """The ridge strength per axis that ranks held-out shots best.
 
     Cross-validation grouped like the dev set's evaluation (``groups``: each shot's

@@ -16,6 +16,7 @@ from engine.jobs import Job, scaled
 from . import default_model
 from .curve import emotion_curve
 from .features import FeatureSet, features_job
+from .learned import SURE
 from .results import EXPLANATION_LENGTH, EmotionResult, ShotEmotion  # noqa: F401 - re-exported
 
 _DEFAULT_CACHE = object()
@@ -60,7 +61,8 @@ def score_features(path: Path, features: FeatureSet, learned=None) -> EmotionRes
     for shot in features.shots:
         s = default_model.score(shot.values)
         if use_learned:
-            s = learned.score(shot.values, s.valence, s.arousal)
+            mine = learned.score(shot.values, s.valence, s.arousal)
+            s = mine if mine.confidence >= SURE else s
         out.append(ShotEmotion(shot.start_frame, shot.end_frame, s.valence, s.arousal, s.label,
                                s.confidence, s.explanation, dict(shot.values), shot.shot_scale,
                                list(shot.palette), s.model, s.note))
