@@ -93,3 +93,22 @@ def test_eta_text():
     assert eta_text(0.0, 10) == ""
     assert eta_text(0.5, 30) == "0:30"
     assert eta_text(0.25, 60) == "3:00"
+
+
+def test_transcription_is_a_stage_of_a_files_row(qtbot, panel, media):
+    # sound without picture: no analysis, but its transcript stage runs in the worker
+    sound = media / "bad" / "audio_only.m4a"
+    heard, rows = [], []
+    panel.transcribed.connect(heard.append)
+    panel.transcript_progress.connect(lambda path, fraction, message: rows.append(panel.status(path)))
+    assert panel.enqueue(sound, stages=("transcript",))
+    assert not panel.enqueue(sound, stages=("transcript",))  # already has it
+    assert panel.transcribing(sound)
+    qtbot.waitUntil(lambda: panel.active() == 0, timeout=120000)
+    assert len(heard) == 1 and heard[0].file == str(sound)
+    assert rows and all(r.startswith("transcribing: ") for r in rows)
+    status = panel.status(sound)
+    assert status.startswith("done: ") and (heard[0].reason or "words") in status, status
+    assert panel._bar(sound).text() == "100%" and panel.stages(sound) == ["transcript"]
+    with pytest.raises(ValueError, match="unknown analysis stage"):
+        panel.enqueue(sound, stages=("subtitles",))
