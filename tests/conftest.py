@@ -33,3 +33,18 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     root = tmp_path_factory.getbasetemp() / "userdirs"
     monkeypatch.setenv("MOVIOLA_CACHE_DIR", str(root / "cache"))
     monkeypatch.setenv("MOVIOLA_CONFIG_DIR", str(root / "config"))
+
+
+@pytest.fixture(scope="session")
+def script_model_cache(request, tmp_path_factory) -> Path:
+    """A cache root holding the bundled script model converted to safetensors, for every script
+    test. It lies in pytest's own cache folder, so the GGUF conversion (minutes on a busy CPU)
+    is paid once per checkout, not per module or session; each use checks its checksums and
+    a damaged copy is rebuilt."""
+    from engine.script import ensure_converted
+
+    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+    root = (cache.mkdir("moviola-script-model") if cache is not None
+            else tmp_path_factory.getbasetemp() / "script-model-cache")
+    ensure_converted(root)
+    return root

@@ -251,13 +251,17 @@ def _encode(loaded: LoadedModel, prompt: str, max_new_tokens: int, messages: lis
     if chat:
         if messages is None:
             messages, opening = continue_messages(prompt), reply_opening(prompt)
+        # A last assistant turn is the start of the reply, which the model continues (the
+        # outline steps open a reply with "1. Setup:" so a small model keeps the form).
+        prefilled = messages[-1]["role"] == "assistant"
+        options = {"continue_final_message": True} if prefilled else {"add_generation_prompt": True}
         try:
-            text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            text = tokenizer.apply_chat_template(messages, tokenize=False, **options)
         except Exception:  # noqa: BLE001 - some templates (e.g. Gemma's) reject a system turn
             system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
             merged = [m for m in messages if m["role"] != "system"]
             merged[0] = {"role": merged[0]["role"], "content": f"{system}\n\n{merged[0]['content']}"}
-            text = tokenizer.apply_chat_template(merged, tokenize=False, add_generation_prompt=True)
+            text = tokenizer.apply_chat_template(merged, tokenize=False, **options)
         ids = tokenizer(text + opening, add_special_tokens=False)["input_ids"]
     else:
         ids = tokenizer(prompt)["input_ids"]

@@ -1,11 +1,20 @@
 """Hierarchical generation steps (Dramatron-style): each takes the edited `Story`, returns a new one.
 
-Prompts are few-shot with fixed prefixes ("Title:", "NAME:", "Beat 3 (Act 2, Midpoint):")
-so a model only has to fill one slot at a time, and each parser accepts a slot only when it
-looks like what was asked for. Whatever a model gets wrong (a 135M model often strays) is
-filled from the logline by plain rules, so every step returns a usable structure for the
-writer to edit. Scene drafts are assembled by the app from short pieces (one speech at a
-time), so their Fountain is valid whatever the model's own layout.
+Every step asks the model for short, constrained pieces and the app validates and assembles
+them. An instruction model (one with a chat template, like the bundled SmolLM2) is *asked*:
+a system turn fixes the form of the reply ("one title, two to five words"; "one character a
+line, NAME: who they are"; "numbered lines, one sentence each") and the user turn gives the
+logline, the cast and what is already written. A base model (gpt2, the test fixture) gets
+few-shot completion prompts with fixed prefixes ("Title:", "NAME:", "Beat 3 (Act 2, Midpoint):")
+instead. Each parser accepts a piece only when it looks like what was asked for; a piece that
+does not parse is asked again with another seed, then filled from the logline by plain rules,
+so every step returns a usable structure for the writer to edit.
+
+Characters named in the logline are the story's characters, under those names, before any
+the model invents; beats are asked with the cast's names and the names are written back in
+one spelling; scenes take their cast from the characters, so the names carry through the
+outline and the drafts. Scene drafts are assembled by the app from short pieces (one speech
+at a time), so their Fountain is valid whatever the model's own layout.
 """
 from __future__ import annotations
 
@@ -59,6 +68,11 @@ def generate_title(story: Story, lm: Completer, *, seed: int = 0) -> Story:
     story = copy.deepcopy(story)
     if story.title.strip():
         return story
+    if _is_chat(lm):
+        user = f"Logline: {story.logline}\n{_cast_line(story)}What is this film called?"
+        story.title = _ask(lm, _TITLE_SYSTEM, user, _chat_title, max_new_tokens=16, seed=seed,
+                           stop=("\n",), opening='Title: "') or _fallback_title(story.logline)
+        return story
     text = lm.complete(f"{_TITLE_EXAMPLES}Logline: {story.logline}\nTitle:", max_new_tokens=12,
                        seed=seed, stop=("\n",))
     story.title = _clean_title(text) or _fallback_title(story.logline)
@@ -69,6 +83,8 @@ def generate_characters(story: Story, lm: Completer, *, count: int = 4, seed: in
     """Story with up to `count` characters; the writer's own characters are kept first."""
     story = copy.deepcopy(story)
     known = {c.name for c in story.characters}
+    if _is_chat(lm):
+        return _chat_characters(story, lm, count, seed)
     prompt = (f"{_CHARACTER_EXAMPLES}Logline: {story.logline}\nCharacters:\n"
               + "".join(f"{c.name}: {c.description}\n" for c in story.characters))
     text = lm.complete(prompt, max_new_tokens=80, seed=seed, stop=("\n\n", "Logline:"))
@@ -90,6 +106,8 @@ def generate_characters(story: Story, lm: Completer, *, count: int = 4, seed: in
 def generate_beats(story: Story, lm: Completer, *, seed: int = 0) -> Story:
     """Story with one beat per slot of its structure; beats the writer filled are kept."""
     story = copy.deepcopy(story)
+    if _is_chat(lm):
+        return _chat_beats(story, lm, seed)
     slots = STRUCTURES[story.structure]
     existing = {(b.act, b.name): b for b in story.beats}
     cast = ", ".join(c.name for c in story.characters)
@@ -114,8 +132,18 @@ def generate_locations(story: Story, lm: Completer, *, count: int = 3, seed: int
     """Story with up to `count` locations (scene-heading places such as "INT. LIGHTHOUSE")."""
     story = copy.deepcopy(story)
     known = {loc.name for loc in story.locations}
-    text = lm.complete(f"{_LOCATION_EXAMPLES}Logline: {story.logline}\nLocations:\n",
-                       max_new_tokens=60, seed=seed, stop=("\n\n", "Logline:"))
+    if _is_chat(lm):
+        user = f"Logline: {story.logline}\nList {count} places where this story happens."
+        found = _ask(lm, _LOCATIONS_SYSTEM, user, _chat_locations, max_new_tokens=60, seed=seed,
+                     opening="INT.")
+        for name, description in found or []:
+            if len(story.locations) < count and name not in known:
+                story.locations.append(Location(name, description))
+                known.add(name)
+        text = ""
+    else:
+        text = lm.complete(f"{_LOCATION_EXAMPLES}Logline: {story.logline}\nLocations:\n",
+                           max_new_tokens=60, seed=seed, stop=("\n\n", "Logline:"))
     for name, description in _named_lines(text):
         name = name if _HEADING_WORDS.match(name) else f"INT. {name}"
         if len(story.locations) < count and name not in known:
@@ -164,8 +192,12 @@ def draft_scene(story: Story, index: int, lm: Completer, *, max_new_tokens: int 
     per_line = max(16, min(48, max_new_tokens // max(lines, 1)))
     for turn in range(lines):
         speaker = cast[turn % len(cast)]
-        paren, line = _speech(story, scene.heading, summary, said, speaker, cast, lm,
-                              max_new_tokens=per_line, seed=seed + index * 100 + turn)
+        for attempt in range(_ATTEMPTS):  # a reply with no speech in it is asked again
+            paren, line = _speech(story, scene.heading, summary, said, speaker, cast, lm,
+                                  max_new_tokens=per_line,
+                                  seed=seed + index * 100 + turn + attempt * _RETRY_SEED)
+            if line:
+                break
         if not line:
             line = _FILLER_LINES[(index + turn) % len(_FILLER_LINES)]
         elements.append(ft.Element(ft.CHARACTER, speaker))
@@ -220,7 +252,236 @@ def draft_scenes(story: Story, lm: Completer, *, max_new_tokens: int = 120,
     return story
 
 
+# --- asking an instruction model ------------------------------------------------------------
+
+_ATTEMPTS = 2  # a piece that does not parse is asked once more, with another seed
+_RETRY_SEED = 7919
+_TITLE_SYSTEM = ("You name films. Reply with the film's title only: two to five words, "
+                 "no quotes, no explanation.")
+# No example characters: a 135M model copies examples into its reply.
+_CHARACTERS_SYSTEM = ("You create the characters of a film. Reply with a list, one character "
+                      "per line: their first name in capitals, a colon, then who they are in a "
+                      "few words. No other text.")
+_DESCRIBE_SYSTEM = ("You describe film characters. Reply with who the character is in a few "
+                    "words (for example: the lighthouse keeper, stubborn and alone). No other text.")
+_BEATS_SYSTEM = ("You outline films. Reply with numbered lines only, one short sentence each, "
+                 "in the order asked. Use the characters' names exactly as given.")
+_BEAT_SYSTEM = ("You outline films. Reply with one short sentence saying what happens, using "
+                "the characters' names exactly as given. No other text.")
+_LOCATIONS_SYSTEM = ("You choose the locations of a film. Reply with a list, one place per line, "
+                     "each a scene heading such as INT. LIGHTHOUSE or EXT. HARBOUR, then a colon "
+                     "and a few words about it. No other text.")
+
+
+def _is_chat(lm: Completer) -> bool:
+    return bool(getattr(lm, "chat", False))
+
+
+def _ask(lm: Completer, system: str, user: str, parse, *, max_new_tokens: int, seed: int,
+         temperature: float = 0.7, stop: tuple[str, ...] = (), opening: str = "",
+         attempts: int = 2):
+    """`parse(reply)` of the first reply that parses (falsy: it did not), or None after
+    `attempts` tries, each with its own seed. `opening` starts the model's reply (it writes
+    on from there), which holds a small model to the form asked; it is part of the reply parsed."""
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    if opening:
+        messages.append({"role": "assistant", "content": opening})
+    for attempt in range(attempts):
+        reply = lm.complete("", max_new_tokens=max_new_tokens, seed=seed + attempt * _RETRY_SEED,
+                            temperature=temperature, stop=stop, messages=messages)
+        parsed = parse(opening + reply)
+        if parsed:
+            return parsed
+    return None
+
+
+def _cast_line(story: Story) -> str:
+    if not story.characters:
+        return ""
+    return "Characters: " + "; ".join(f"{c.name.title()} ({c.description})" if c.description
+                                       else c.name.title() for c in story.characters) + "\n"
+
+
+def _chat_title(reply: str) -> str:
+    """The title in 'Title: "Salt and Light"', 'This film is called "Salt and Light"' or a bare line."""
+    text = _MARKUP.sub("", reply.strip().split("\n")[0])
+    text = re.sub(r"^\s*(?:(?:the\s+)?(?:film|movie)(?:'s)?\s+)?title\s*(?:is)?\s*:?\s*", "", text,
+                  flags=re.IGNORECASE)
+    text = re.sub(r"^\s*(?:this|the)\s+(?:film|movie|story)\s+is\s+(?:called|titled)\s*", "", text,
+                  flags=re.IGNORECASE)
+    quoted = re.match(r'^\s*["“]([^"”]+)["”]?', text)
+    return _clean_title(quoted.group(1) if quoted else text)
+
+
+def _chat_characters(story: Story, lm: Completer, count: int, seed: int) -> Story:
+    """The writer's characters, then those the logline names, then the model's, then roles."""
+    known = {c.name for c in story.characters}
+    for name in logline_names(story.logline):
+        if len(story.characters) < count and name not in known:
+            story.characters.append(Character(name, ""))
+            known.add(name)
+    if len(story.characters) < count:
+        keep = "".join(f"\nKeep {c.name.title()}." for c in story.characters)
+        user = (f"Logline: {story.logline}{keep}\nList {count} main characters of this film, "
+                "one per line.")
+        # The reply opens on the first character's line, so the list form is set.
+        first = story.characters[0].name if story.characters else ""
+        found = _ask(lm, _CHARACTERS_SYSTEM, user, _character_lines, max_new_tokens=90,
+                     seed=seed, opening=f"{first}:" if first else "") or []
+        described = {name: description for name, description in found}
+        for character in story.characters:  # the model's words for the writer's own names
+            if not character.description and character.name in described:
+                character.description = described[character.name]
+        for name, description in found:
+            if len(story.characters) >= count:
+                break
+            if name not in known:
+                story.characters.append(Character(name, description))
+                known.add(name)
+    for name in _fallback_characters(story.logline):
+        if len(story.characters) >= count:
+            break
+        if name not in known:
+            story.characters.append(Character(name, _role_description(name, story.logline)))
+            known.add(name)
+    for i, character in enumerate(story.characters):
+        if not character.description:
+            user = f"Logline: {story.logline}\nWho is {character.name.title()} in this story?"
+            opening = f"{character.name.title()} is"
+            character.description = (
+                _ask(lm, _DESCRIBE_SYSTEM, user, lambda r, o=opening: _description(r[len(o):]),
+                     max_new_tokens=24, seed=seed + 31 * (i + 1), stop=("\n",), opening=opening)
+                or _role_description(character.name, story.logline))
+    return story
+
+
+def _chat_beats(story: Story, lm: Completer, seed: int) -> Story:
+    """All the structure's beats asked at once as numbered lines; a slot whose line does not
+    parse is asked alone, then filled by rule. Beats the writer filled are kept."""
+    slots = STRUCTURES[story.structure]
+    existing = {(b.act, b.name): b.description for b in story.beats if b.description.strip()}
+    names = [c.name for c in story.characters]
+    context = f"Title: {story.title or 'untitled'}\nLogline: {story.logline}\n{_cast_line(story)}"
+    kept = "".join(f"{n}. {name}: {existing[(act, name)]}\n"
+                   for n, (act, name) in enumerate(slots, 1) if (act, name) in existing)
+    ask = "".join(f"{n}. {name} (act {act})\n" for n, (act, name) in enumerate(slots, 1))
+    user = (f"{context}" + (f"Beats already written (keep them):\n{kept}" if kept else "")
+            + f"Write one sentence for each of these {len(slots)} beats, as numbered lines:\n{ask}")
+    found = _ask(lm, _BEATS_SYSTEM, user, lambda reply: _numbered_lines(reply, slots, names),
+                 max_new_tokens=32 * len(slots), seed=seed, opening=f"1. {slots[0][1]}:") or {}
+    beats: list[Beat] = []
+    for number, (act, name) in enumerate(slots, start=1):
+        description = existing.get((act, name)) or found.get(number)
+        if not description:
+            so_far = "".join(f"{i}. {b.name}: {b.description}\n" for i, b in enumerate(beats, 1))
+            user = (f"{context}" + (f"The story so far:\n{so_far}" if so_far else "")
+                    + f"What happens in beat {number}, the {name.lower()} (act {act})?")
+            # one try alone: the list was already asked twice
+            description = (_ask(lm, _BEAT_SYSTEM, user, lambda r: _beat_sentence(r, names),
+                                max_new_tokens=40, seed=seed + number, stop=("\n",), attempts=1)
+                           or _fallback_beat(story, act, name))
+        beats.append(Beat(act, name, description))
+    story.beats = beats
+    return story
+
+
 # --- parsing model output -------------------------------------------------------------------
+
+_MARKUP = re.compile(r"[*_#`]+")
+_BULLET = re.compile(r"^\s*(?:[-•*+]|\d{1,2}\s*[.)])\s*")
+_PERSON = re.compile(r"^[A-Z][A-Za-z'\-]+(?:\.? [A-Z][A-Za-z'\-]+){0,2}$")
+_NOT_A_NAME = {"NAME", "CHARACTER", "CHARACTERS", "PROTAGONIST", "ANTAGONIST", "LOGLINE",
+               "TITLE", "THE", "MAIN", "FILM", "STORY", "NOTE", "ROLE"}
+
+
+def _character_lines(reply: str) -> list[tuple[str, str]]:
+    """(NAME, description) from lines like "1. **Mara**: a keeper" or "- Owen - a sailor"."""
+    found: list[tuple[str, str]] = []
+    for line in reply.splitlines():
+        line = _MARKUP.sub("", _BULLET.sub("", line)).strip()
+        match = re.match(r"^(.{2,32}?)\s*(?::|\s[-–—]\s)\s*(.{3,200})$", line)
+        if not match:
+            continue
+        name = re.sub(r"\s*\(.*?\)\s*", " ", match.group(1)).strip()
+        if not _PERSON.match(name.title()) or name.upper() in _NOT_A_NAME:
+            continue
+        description = _description(match.group(2))
+        if description and name.upper() not in {n for n, _ in found}:
+            found.append((name.upper(), description))
+    return found
+
+
+def _description(reply: str, min_words: int = 2) -> str:
+    """A few words about someone (or somewhere): the first sentence, without markup."""
+    text = _MARKUP.sub("", " ".join(reply.split())).strip(" -:\"'")
+    text = re.split(r"(?<=[.!?])\s|;", text)[0].rstrip(".!? ")
+    words = text.split()
+    if len(words) > 12:  # a few words: up to the last comma within twelve, else twelve
+        head = " ".join(words[:12])
+        text = head[:head.rfind(",")] if "," in head else head
+        words = text.split()
+    letters = sum(c.isalpha() or c.isspace() for c in text)
+    if not min_words <= len(words) <= 25 or letters < 0.85 * len(text):
+        return ""
+    if words[0] in {"A", "An", "The", "His", "Her", "Their", "Its"} or not words[0][:1].isupper():
+        return text[:1].lower() + text[1:]
+    return text
+
+
+def _numbered_lines(reply: str, slots: list[tuple[int, str]], names: list[str]) -> dict[int, str]:
+    """Beat number → sentence, from "3. Midpoint: Mara finds ..." lines; {} when none parse."""
+    found: dict[int, str] = {}
+    for line in reply.splitlines():
+        line = _MARKUP.sub("", line).strip()
+        match = re.match(r"^(?:beat\s*)?(\d{1,2})\s*[.):\-]\s*(.+)$", line, re.IGNORECASE)
+        if not match:
+            continue
+        number, text = int(match.group(1)), match.group(2)
+        if not 1 <= number <= len(slots) or number in found:
+            continue
+        name = re.escape(slots[number - 1][1])
+        text = re.sub(rf"^\(?{name}\)?(?:\s*\(act \d\))?\s*[:\-–—]\s*", "", text, flags=re.IGNORECASE)
+        sentence = _beat_sentence(text, names)
+        if sentence:
+            found[number] = sentence
+    return found
+
+
+def _beat_sentence(text: str, names: list[str]) -> str:
+    """One sentence of a beat, the cast's names in one spelling ("MARA", "mara" → "Mara")."""
+    text = re.sub(r"^\s*(?:beat\s*\d+\s*)?[:\-]\s*", "", _MARKUP.sub("", text.strip()), flags=re.IGNORECASE)
+    sentence = _clean_sentence(text)
+    if sentence and sentence[-1] not in ".!?":
+        sentence += "."
+    for name in names:
+        sentence = re.sub(rf"\b{re.escape(name)}\b", name.title(), sentence, flags=re.IGNORECASE)
+    return sentence
+
+
+def _chat_locations(reply: str) -> list[tuple[str, str]]:
+    """(scene-heading place, description) from "INT. LIGHTHOUSE - NIGHT: the lamp room" lines."""
+    found: list[tuple[str, str]] = []
+    for line in reply.splitlines():
+        line = _MARKUP.sub("", _BULLET.sub("", line)).strip()
+        match = re.match(r"^(.*?)(?::\s*|\s[-–—]\s+(?=[a-z]))(.*)$", line)
+        place, description = (match.group(1), match.group(2)) if match else (line, "")
+        place = re.sub(r"\s*[-–—]\s*(DAY|NIGHT|DAWN|DUSK|MORNING|EVENING|CONTINUOUS)\s*$", "",
+                       place.strip(" :"), flags=re.IGNORECASE)
+        match = re.match(r"^(INT|EXT|INT\./EXT|I/E)\.?\s+(.+)$", place, re.IGNORECASE)
+        if match:
+            place = f"{match.group(1).upper()}. {match.group(2)}"
+        elif re.fullmatch(r"[A-Za-z' ]{3,30}", place):
+            place = f"INT. {place}"
+        else:
+            continue
+        words = place.split()[1:]
+        if not 1 <= len(words) <= 5 or not all(re.fullmatch(r"[A-Za-z'&/\-]+", w) for w in words):
+            continue
+        place = place.upper()
+        if place not in {p for p, _ in found}:
+            found.append((place, _description(description, min_words=1)))
+    return found
+
 
 _HEADING_WORDS = re.compile(r"^(INT|EXT|INT\./EXT|I/E)\.?\s", re.IGNORECASE)
 _NAMED_LINE = re.compile(r"^\s*([A-Z][A-Z0-9 .'/\-]{1,40}?)\s*:\s*(.{3,200})$")
@@ -242,7 +503,12 @@ def _clean_title(text: str) -> str:
     letters = sum(c.isalpha() or c.isspace() for c in title)
     if not 1 <= len(words) <= 8 or letters < 0.85 * len(title):
         return ""
-    return " ".join(w if w.isupper() else w.capitalize() for w in words)
+    # Title case, small words lower-case after the first ("Salt and Light").
+    return " ".join(w if w.isupper() else w.lower() if i and w.lower() in _SMALL_WORDS else
+                    w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
+_SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "from", "with"}
 
 
 def _clean_sentence(text: str) -> str:
@@ -279,10 +545,34 @@ def _fallback_title(logline: str) -> str:
     return " ".join(w.capitalize() for w in words[:3]) or "Untitled"
 
 
+def logline_names(logline: str) -> list[str]:
+    """The people a logline names, in capitals: "Mara" in "A keeper hides Mara" and in "Mara,
+    a keeper, ..." or "Mara hides ...", but not the "A", "When" or "Retired" a sentence opens with."""
+    names: list[str] = []
+    for match in re.finditer(r"\b([A-Z][a-z]+)\b", logline):
+        word = match.group(1)
+        if word.lower() in _STOPWORDS or word.upper() in names:
+            continue
+        before = logline[:match.start()].rstrip()
+        if not before or before[-1] in ".!?":  # a sentence's first word: a name only by its context
+            after = logline[match.end():]
+            named = re.match(r"(?:,|'s\b|\s+and\s+[A-Z]|\s+[a-z]+s\b)", after)
+            if (not named or word.lower() in _OPENERS
+                    or word.lower().endswith(("ed", "ing", "ly", "ful", "less", "ous", "al", "ic", "ive"))):
+                continue
+        names.append(word.upper())
+    return names
+
+
+# Words that open a logline's sentence without naming anyone.
+_OPENERS = {"when", "after", "before", "once", "years", "one", "two", "three", "this", "these",
+            "there", "here", "someone", "everyone", "nobody", "each", "every", "some", "young",
+            "old", "set", "following", "in", "on", "at", "as", "if", "until", "now", "then",
+            "he", "she", "they", "we", "it", "his", "her", "their", "our", "my", "lonely", "grief"}
+
+
 def _fallback_characters(logline: str) -> list[str]:
-    sentence_start = {m.group(1) for m in re.finditer(r"(?:^|[.!?]\s+)([A-Z]\w*)", logline)}
-    names = [w.upper() for w in re.findall(r"\b([A-Z][a-z]+)\b", logline)
-             if w not in sentence_start and w.lower() not in _STOPWORDS]
+    names = logline_names(logline)
     roles = [p.split()[-1].upper() for p in _noun_phrases(logline)]
     out: list[str] = []
     for name in names + roles[:2]:
@@ -326,11 +616,16 @@ def _fallback_beat(story: Story, act: int, name: str) -> str:
 
 
 def _role_description(name: str, logline: str) -> str:
+    # "Mara, a lighthouse keeper, ...": the logline says who a named character is
+    match = re.search(rf"\b{re.escape(name.title())},\s+((?:a|an|the)\s+[^,.;]+)", logline)
+    if match:
+        return match.group(1)
     for phrase in _noun_phrases(logline):
         if phrase.split()[-1].upper() == name:
             return f"the {phrase}"
     return {"PROTAGONIST": "wants what the logline promises", "ANTAGONIST": "stands in the way",
-            "ALLY": "helps, at a price", "MENTOR": "knows more than they say"}.get(name, "")
+            "ALLY": "helps, at a price", "MENTOR": "knows more than they say"}.get(
+                name, "someone the story turns on")
 
 
 def _fallback_locations(logline: str) -> list[str]:

