@@ -155,8 +155,9 @@ class Conformer:
                 if fade <= 0:
                     continue
                 # in_offset reaches before the cut into the next clip's head, out_offset past it
-                # into the previous clip's tail: try a centred fade, then either side alone.
-                for into_next, into_previous in ((fade - fade // 2, fade // 2), (fade, 0), (0, fade)):
+                # into the previous clip's tail: try a centred fade (split as an EDL reader
+                # centres a dissolve, so the cut comes back where it was), then either side alone.
+                for into_next, into_previous in ((fade // 2, fade - fade // 2), (fade, 0), (0, fade)):
                     if _spare(after_clip, rate, head=True) >= into_next and \
                             _spare(before_clip, rate, head=False) >= into_previous:
                         track.insert(index, otio.schema.Transition(

@@ -389,6 +389,9 @@ class FcpxmlReader:
                         continue
                     start, duration = placed_at
                     transition = next(((s, e) for s, e in cuts.values() if s < start <= e), None)
+                    if transition is None and len(track) and not isinstance(track[-1], otio.schema.Gap):
+                        # All past the cut (it uses the outgoing clip's tail only).
+                        transition = next(((s, e) for s, e in cuts.values() if s == start < e), None)
                     if transition is not None and len(track) and start == cursor:
                         used.add(transition)
                         track.append(self._dissolve(start - transition[0], transition[1] - start, rate))

@@ -352,17 +352,17 @@ def test_proposal_crossfades_reach_resolve_and_premiere(footage, shared, tmp_pat
     assert [e.tag for e in storyline] == ["asset-clip", "transition", "asset-clip"]
     assert [e.get("srcEnable") for e in storyline.iterfind("asset-clip")] == ["audio", "audio"]
     fade = storyline.find("transition")
-    assert (_time(fade.get("offset")), _time(fade.get("duration"))) == (Fraction(24, 25), Fraction(1, 25))
+    assert (_time(fade.get("offset")), _time(fade.get("duration"))) == (Fraction(25, 25), Fraction(1, 25))
     assert [c.get("srcEnable") for c in tree.iterfind(".//sequence/spine/asset-clip")] == ["video", "video"]
     again = import_timeline(result.path).timelines[0]
     sound = again.audio_tracks()[0]
     assert [type(i).__name__ for i in sound] == ["Clip", "Transition", "Clip"]
-    assert (sound[1].in_offset.to_frames(), sound[1].out_offset.to_frames()) == (1, 0)
+    assert (sound[1].in_offset.to_frames(), sound[1].out_offset.to_frames()) == (0, 1)  # past the cut
     assert [c.name for c in sound.find_clips()] == ["A", "B"]
 
     xml = etree.parse(str(export_timeline(timeline, tmp_path / "fade.xml", "premiere").path))
     fades = xml.findall(".//audio/track/transitionitem")
-    assert fades and {(f.findtext("start"), f.findtext("end")) for f in fades} == {("24", "25")}
+    assert fades and {(f.findtext("start"), f.findtext("end")) for f in fades} == {("25", "26")}
     theirs = otio.adapters.read_from_file(str(tmp_path / "fade.xml"), "fcp_xml")
     assert any(isinstance(i, otio.schema.Transition) for i in theirs.audio_tracks()[0])
 
