@@ -148,3 +148,26 @@ def test_real_files_keep_their_edit_beside_proposals(shared, tmp_path, proposals
     for proposal, after in zip(proposals, again[len(theirs):], strict=True):
         assert [c.name for c in after.video_tracks()[0].find_clips()] == \
             [c.name for c in proposal.video_tracks()[0].find_clips()]
+
+
+def test_sequences_of_one_xmeml_share_files_and_never_ids(shared, tmp_path, proposals):
+    """CHECKLIST item 6 across sequences: clipitem and sequence ids unique in the document,
+    each file defined in full once, before any reference to it (the proposals reuse the files
+    of the cut when they share media, and their own otherwise)."""
+    from engine.timeline.export import export_timelines
+
+    theirs = import_timeline(shared / "nle" / "xmeml__fcp.sample.xml").timelines
+    out = export_timelines([*theirs, *(p.clone() for p in proposals)], tmp_path / "both.xml", "premiere",
+                           probe_media=False).path
+    root = etree.parse(str(out)).getroot()
+    assert len(root.findall("sequence")) == 1 + len(proposals)
+    for tag in ("clipitem", "sequence"):
+        ids = [e.get("id") for e in root.iter(tag) if e.get("id")]
+        assert len(ids) == len(set(ids)), tag
+    defined: set[str] = set()
+    for element in root.iter("file"):
+        if len(element):
+            assert element.get("id") not in defined
+            defined.add(element.get("id"))
+        else:
+            assert element.get("id") in defined  # a reference after its definition
