@@ -377,6 +377,9 @@ class FcpxmlWriter:
         duration = placed.duration
         if facts.frames:
             room = (media_first + Fraction(facts.frames) / facts.rate - origin) / self.frame
+            speed = model.speed(clip)
+            if speed and speed > 0:  # a retimed clip uses its media that much faster
+                room /= speed
             if room < duration - 1:  # the timeline itself asks for more than the media holds
                 self.skipped.append(f"clip {clip.name!r} runs {float((duration - room) * self.frame):.2f} s "
                                     "past the end of its media")

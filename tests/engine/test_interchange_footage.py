@@ -454,3 +454,13 @@ def test_a_freeze_a_format_cannot_hold_is_reported(footage, tmp_path, fmt, suffi
         assert "000.0" in result.path.read_text()
         clip = import_timeline(result.path, rate=25).timelines[0].video_tracks()[0].find_clips()[0]
         assert model.speed(clip) == 0
+
+
+def test_a_fast_clip_never_runs_past_its_media(footage, shared, tmp_path):
+    """60 frames at 200% need 120 frames of a 75-frame file: reported, not hidden."""
+    timeline = _speed_timeline(footage["m25.mov"])
+    fast = timeline.video_tracks()[0][0]
+    fast.source_range = rates.time_range(10, 60, 25)
+    result = export_timeline(timeline, tmp_path / "fast.fcpxml", "resolve")
+    assert any("'fast' runs" in line and "past the end of its media" in line for line in result.skipped)
+    _validate_fcpxml(shared, result.path)
