@@ -1,18 +1,31 @@
-"""Shot detection on the shared dev sequences: ours vs PySceneDetect vs plain TransNetV2.
+"""Shot detection on the shared dev sequences: plain decode vs the CLI before and after the cascade.
 
-Run: ``.venv/bin/python benchmarks/shots.py [--media DIR] [--threads N]``. Prints, per
-sequence and overall, cut and gradual-transition precision/recall/F1 (cuts match within
-2 frames, gradual transitions when spans overlap; greedy one-to-one), type accuracy and
-end-to-end frames per second (decode included), beside plain 48x27 decoding and the
-plain TransNetV2 pipeline (every frame decoded, the package's model as it comes:
-windows of 100, step 50), all in the same run on the same files and threads.
+Run: ``.venv/bin/python benchmarks/shots.py [--media DIR] [--threads N] [--only seq00 ...]
+[--before REV] [--no-sweep]``. In one run, on the same files and threads, it prints:
+
+- plain decode speed: PyAV with threads on, every frame, no conversion (``raw``), and
+  decoded to the network's 48x27 RGB (``48x27``);
+- ``moviola-cli shots --no-cache --json`` over all the sequences in one process, process
+  start included, for the code at ``--before`` (unpacked with ``git archive``) and for
+  this checkout: frames per second, the ratio to plain decode (target >= 0.4x raw),
+  F1 and type accuracy against the truth files (cuts match within 2 frames, gradual
+  transitions when spans overlap; greedy one-to-one);
+- in-process, the cascade against the full network (every frame scored): time, frames
+  the network saw, and whether both give the same transitions on every sequence;
+- the cheap stage's sweep: for each threshold setting, the share of the full network's
+  transitions (and of the frames where it fires) that the candidates cover, and the
+  share of frames that are candidates. Recall must be 1.000 for the setting in use.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,120 +34,175 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from engine.media import FrameReader  # noqa: E402
-from engine.shots import detect_shots  # noqa: E402
-from engine.shots.boundaries import find_transitions  # noqa: E402
-from engine.shots.evaluate import Score, evaluate  # noqa: E402
-from engine.shots.network import INPUT_SIZE, _build_model, shared_network  # noqa: E402
-from engine.shots.scoring import thumbnails  # noqa: E402
+from engine.shots import prepass  # noqa: E402
+from engine.shots.evaluate import Score, evaluate, largest_end_shift, same_transitions  # noqa: E402
+from engine.shots.network import INPUT_SIZE  # noqa: E402
 
-DETECTORS = ("decode", "transnetv2", "ours", "content", "adaptive")
-#: Also selectable: our pipeline with the package's (unfused) network, to isolate the fusion.
-EXTRA = ("ours-ref",)
+#: The commit before the cascade (issue #18): the "before" column.
+BEFORE = "6bc43d2"
 
 
-def decode(path: Path) -> np.ndarray:
+def decode_raw(path: Path) -> int:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        return sum(1 for _ in container.decode(stream))
+
+
+def decode_small(path: Path) -> np.ndarray:
     with FrameReader(path, size=INPUT_SIZE) as reader:
         return np.stack([f.image for f in reader.frames()])
 
 
-def run_plain(path: Path, model) -> list:
-    import torch
-
-    frames = decode(path)
-    with torch.no_grad():
-        single, many = model.predict_frames(torch.from_numpy(frames), quiet=True)
-    # Our decision rules on its scores, so that any F1 difference is the pipeline's.
-    luma = frames.mean(axis=(1, 2, 3), dtype=np.float32)
-    return find_transitions(single.numpy(), many.numpy(), luma, thumbnails(frames))
-
-
-def run_ours_reference(path: Path) -> list:
-    """Our pipeline, but with the package's own network in place of the fused one."""
-    network = shared_network("cpu")
-    fused, network._model = network._model, network.reference
-    try:
-        return detect_shots(path, cache=None, device="cpu").transitions
-    finally:
-        network._model = fused
+def run_cli(root: Path, files: list[Path], threads: int) -> tuple[float, list[dict]]:
+    """Wall seconds of one ``moviola-cli shots`` process over ``files``, and its documents."""
+    env = dict(os.environ, PYTHONPATH=str(root), HF_HUB_OFFLINE="1", OMP_NUM_THREADS=str(threads))
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "shots", "--no-cache", "--json", *map(str, files)],
+                         cwd=root, env=env, capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - start
+    docs = json.loads(out.stdout)
+    return seconds, docs if isinstance(docs, list) else [docs]
 
 
-def run_scenedetect(path: Path, kind: str) -> list:
-    from scenedetect import AdaptiveDetector, ContentDetector, detect
+def checkout(rev: str, into: Path) -> Path:
+    """The ``engine`` package at ``rev``, unpacked under ``into``."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "engine"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
 
-    detector = ContentDetector() if kind == "content" else AdaptiveDetector()
-    scenes = detect(str(path), detector)
-    return [("cut", start.frame_num, start.frame_num) for start, _ in scenes[1:]]
+
+def overall(score: Score) -> float:
+    """F1 over cuts and gradual transitions together."""
+    return (score.cuts + score.gradual).f1
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
-    parser.add_argument("--only", nargs="*", default=list(DETECTORS), choices=DETECTORS + EXTRA)
+    parser.add_argument("--only", nargs="*", default=None, help="sequence name prefixes, e.g. seq00 seq03")
+    parser.add_argument("--before", default=BEFORE, help="git revision for the 'before' column")
+    parser.add_argument("--no-sweep", action="store_true", help="skip the in-process comparison and sweep")
     args = parser.parse_args()
 
     import torch
 
+    from engine.shots.detector import default_plan
+    from engine.shots.network import shared_network
+
     torch.set_num_threads(args.threads)
     sequences = sorted((args.media / "sequences").glob("*.mp4"))
-    shared_network("cpu")  # load once, outside the timings
-    plain_model = _build_model("cpu")
-    runners = {
-        "decode": lambda p: (decode(p), None)[1],
-        "transnetv2": lambda p: run_plain(p, plain_model),
-        "ours": lambda p: detect_shots(p, cache=None, device="cpu").transitions,
-        "ours-ref": lambda p: run_ours_reference(p),
-        "content": lambda p: run_scenedetect(p, "content"),
-        "adaptive": lambda p: run_scenedetect(p, "adaptive"),
-    }
-    totals = {name: [Score(), 0, 0.0, 0.0] for name in args.only}
-    header = f"{'sequence':16} {'detector':10} {'cut P':>6} {'cut R':>6} {'cut F1':>6} " \
-             f"{'grd P':>6} {'grd R':>6} {'grd F1':>6} {'type':>5} {'fps':>6} {'cpu ms/f':>8}"
-    found_by: dict[str, list] = {name: [] for name in args.only}
-    print(f"torch threads {args.threads}; {len(sequences)} sequences\n{header}")
-    for path in sequences:
-        truth = json.loads(path.with_suffix(".json").read_text())["transitions"]
-        frames = json.loads(path.with_suffix(".json").read_text())["frame_count"]
-        for name in args.only:
-            start, cpu = time.perf_counter(), time.process_time()
-            found = runners[name](path)
-            found_by[name].append(found)
-            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-            score = evaluate(truth, found) if found is not None else None
-            total = totals[name]
-            total[1] += frames
-            total[2] += seconds
-            total[3] += cpu
-            if score is not None:
-                total[0] = total[0] + score
-            print(_row(path.stem, name, score, frames / seconds, cpu / frames), flush=True)
-    print(header)
-    for name, (score, frames, seconds, cpu) in totals.items():
-        print(_row("OVERALL", name, score if name != "decode" else None, frames / seconds, cpu / frames))
-    if "ours" in totals and "transnetv2" in totals:
-        ours, plain = totals["ours"], totals["transnetv2"]
-        print(f"\n==> ours vs plain TransNetV2: {plain[2] / ours[2]:.2f}x faster in wall time, "
-              f"{plain[3] / ours[3]:.2f}x in CPU time (target >= 2x)")
-    if "ours" in totals and "ours-ref" in totals:
-        same = sum(_same(a, b) for a, b in zip(found_by["ours"], found_by["ours-ref"]))
-        print(f"==> ours and ours-ref detect the same transitions on {same} of {len(sequences)} sequences")
-        ours, ref = totals["ours"], totals["ours-ref"]
-        print(f"==> fused vs package network in our pipeline: {ref[2] / ours[2]:.2f}x wall, "
-              f"{ref[3] / ours[3]:.2f}x CPU")
+    if args.only:
+        sequences = [p for p in sequences if any(p.name.startswith(o) for o in args.only)]
+    truths = {p: json.loads(p.with_suffix(".json").read_text()) for p in sequences}
+    n = sum(t["frame_count"] for t in truths.values())
+    network = shared_network("cpu")
+    print(f"device {network.device}; torch threads {args.threads}; {len(sequences)} sequences, {n} frames")
+
+    t = time.perf_counter()
+    assert sum(decode_raw(p) for p in sequences) == n
+    raw = time.perf_counter() - t
+    t = time.perf_counter()
+    small = {p: decode_small(p) for p in sequences}
+    dec48 = time.perf_counter() - t
+    print(f"plain decode: raw {n / raw:.0f} fps, to 48x27 {n / dec48:.0f} fps")
+
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, root in (("before", checkout(args.before, Path(tmp))), ("after", REPO)):
+            seconds, docs = run_cli(root, sequences, args.threads)
+            score = Score()
+            for p, doc in zip(sequences, docs):
+                score = score + evaluate(truths[p]["transitions"], doc["transitions"])
+            rows[label] = (seconds, score)
+    print(f"\n{'CLI shots (process start included)':36} {'fps':>6} {'/raw':>6} {'/48x27':>7} {'F1':>6} "
+          f"{'cut F1':>6} {'grd F1':>6} {'type':>6}")
+    for label, (seconds, score) in rows.items():
+        print(f"{label + ' (' + (args.before if label == 'before' else 'this checkout') + ')':36} "
+              f"{n / seconds:6.1f} {raw / seconds:5.2f}x {dec48 / seconds:6.2f}x {overall(score):6.3f} "
+              f"{score.cuts.f1:6.3f} {score.gradual.f1:6.3f} {score.type_accuracy:6.3f}")
+    after = rows["after"][0]
+    print(f"==> shot detection {raw / after:.2f}x plain decode (target >= 0.40x); "
+          f"{rows['before'][0] / after:.2f}x faster than before")
+    if args.no_sweep:
+        return
+
+    cascade_plan = default_plan("cpu")
+    full_plan = replace(cascade_plan, gate=False)
+    timings, network_frames, same, full_scores = {}, {}, 0, {}
+    for label, plan in (("cascade", cascade_plan), ("full network", full_plan)):
+        start, frames_seen, results = time.perf_counter(), 0, []
+        for p in sequences:
+            result, seen = _detect(small[p], plan, network)
+            results.append(result)
+            frames_seen += seen
+            if label == "full network":
+                full_scores[p] = result
+        timings[label], network_frames[label] = time.perf_counter() - start, frames_seen
+        if label == "cascade":
+            cascade = results
+    same = sum(a.transitions == full_scores[p].transitions for a, p in zip(cascade, sequences))
+    close = sum(same_transitions(a.transitions, full_scores[p].transitions) for a, p in zip(cascade, sequences))
+    print(f"\nin-process, frames already decoded: cascade {n / timings['cascade']:.0f} fps, network saw "
+          f"{network_frames['cascade'] / n:.2f} frames a frame; full network {n / timings['full network']:.0f} fps, "
+          f"{network_frames['full network'] / n:.2f} a frame")
+    shift = max(largest_end_shift(a.transitions, full_scores[p].transitions) for a, p in zip(cascade, sequences))
+    print(f"==> the cascade finds the same transitions as the full network on {close} of {len(sequences)} "
+          f"sequences (same types and cuts, gradual spans overlapping; their ends move by at most {shift} "
+          f"frames); frame for frame on {same}")
+    _sweep(sequences, small, full_scores, cascade_plan.cheap)
 
 
-def _same(a: list, b: list) -> bool:
-    """Whether two detectors found the same typed transitions with the same spans."""
-    return [tuple(t) for t in a] == [tuple(t) for t in b]
+def _detect(frames: np.ndarray, plan, network):
+    from engine.shots.detector import _result
+    from engine.shots.scoring import FrameScorer
+
+    scorer = FrameScorer(network, plan)
+    for a in range(0, len(frames), 64):
+        scorer.push(frames[a:a + 64])
+    return _result(scorer, 24, [], _thresholds()), scorer.network_frames
 
 
-def _row(seq: str, name: str, s: Score | None, fps: float, cpu: float) -> str:
-    speed = f"{fps:6.0f} {cpu * 1000:8.2f}"
-    if s is None:
-        return f"{seq:16} {name:10} {'':>6} {'':>6} {'':>6} {'':>6} {'':>6} {'':>6} {'':>5} {speed}"
-    typed = f"{s.type_accuracy:5.2f}" if name in ("ours", "ours-ref", "transnetv2") else f"{'-':>5}"
-    return (f"{seq:16} {name:10} {s.cuts.precision:6.3f} {s.cuts.recall:6.3f} {s.cuts.f1:6.3f} "
-            f"{s.gradual.precision:6.3f} {s.gradual.recall:6.3f} {s.gradual.f1:6.3f} {typed} {speed}")
+def _thresholds():
+    from engine.shots.boundaries import Thresholds
+
+    return Thresholds()
+
+
+def _sweep(sequences, small, full, in_use: prepass.CheapThresholds) -> None:
+    """Recall of the cheap stage alone against what the full network fires on."""
+    th = _thresholds()
+    measures = {p: prepass.measure(small[p], small[p][:0]) for p in sequences}
+    fires = {p: (full[p].single > th.cut) | (full[p].many > th.span) for p in sequences}
+    settings = []
+    for scale in (0.5, 1.0, 1.5, 2.0, 3.0):
+        for pad in (2, in_use.pad):
+            settings.append(replace(in_use, pixel=in_use.pixel * scale, histogram=in_use.histogram * scale, pad=pad))
+    settings.append(replace(in_use, histogram=9.0, dark=-1.0))  # pixel difference alone
+    settings.append(replace(in_use, pixel=999.0, dark=-1.0))  # histogram difference alone
+    print(f"\ncheap stage sweep ({sum(len(full[p].transitions) for p in sequences)} network transitions, "
+          f"{sum(int(f.sum()) for f in fires.values())} frames where it fires)")
+    print(f"{'pixel':>6} {'hist':>5} {'dark':>5} {'pad':>3}  {'transition recall':>17} "
+          f"{'frame recall':>12} {'candidates':>10}")
+    for s in settings:
+        hit = total = fired = covered = cand = frames = 0
+        for p in sequences:
+            mask = prepass.widen(prepass.triggers(measures[p], s), s.pad)
+            for t in full[p].transitions:
+                # A cut needs the frame before it (the single head fires there) and itself.
+                first = t.start_frame - 1 if t.type == "cut" else t.start_frame
+                hit += bool(mask[max(first, 0):t.end_frame + 1].all())
+                total += 1
+            fired += int(fires[p].sum())
+            covered += int((fires[p] & mask).sum())
+            cand += int(mask.sum())
+            frames += len(mask)
+        mark = "  <- in use" if s == in_use else ""
+        print(f"{s.pixel:6.2f} {s.histogram:5.2f} {s.dark:5.0f} {s.pad:3d}  "
+              f"{hit / max(total, 1):17.3f} {covered / max(fired, 1):12.3f} {cand / frames:10.3f}{mark}")
 
 
 if __name__ == "__main__":

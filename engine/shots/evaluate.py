@@ -141,3 +141,32 @@ def evaluate(truth: Iterable, found: Iterable, tolerance: int = CUT_TOLERANCE) -
         typed_right=right,
         typed_total=len(located),
     )
+
+
+def same_transitions(a: Iterable, b: Iterable) -> bool:
+    """Whether two detections list the same transitions: the same types in the same order,
+    cuts on the same frame, and each dissolve or fade overlapping its counterpart (the
+    evaluator's own test for a gradual match).
+
+    Where a gradual transition starts and ends is where the many-hot head crosses its
+    threshold on a slow ramp, and there the network's context (which frames a window
+    around it holds) moves the crossing by a few frames.
+    """
+    a, b = as_spans(a), as_spans(b)
+    if len(a) != len(b):
+        return False
+    for (kind, start, end), (other, o_start, o_end) in zip(a, b):
+        if kind != other:
+            return False
+        if kind == "cut" and start != o_start:
+            return False
+        if kind != "cut" and (start > o_end or o_start > end):
+            return False
+    return True
+
+
+def largest_end_shift(a: Iterable, b: Iterable) -> int:
+    """Most frames by which a transition's start or end differs between two detections of
+    the same transitions (see `same_transitions`)."""
+    return max((max(abs(s - os_), abs(e - oe)) for (_, s, e), (_, os_, oe) in zip(as_spans(a), as_spans(b))),
+               default=0)

@@ -1,8 +1,8 @@
-"""Streams frames through the pre-pass and the network, keeping only a short history.
+"""Streams frames through the cascade (cheap stage, then the network), keeping only a short history.
 
 Frames arrive in batches; once enough frames beyond a chunk have arrived to give the
-network its context, the chunk's candidate frames are scored and older frames dropped,
-so memory stays flat however long the film.
+network its context, the chunk's candidate frames (``prepass``) are scored and older
+frames dropped, so memory stays flat however long the film.
 """
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ class ScoringPlan:
     """How the network is applied.
 
     Attributes:
-        gate: Skip frames the pre-pass rules out (pays on CPU; on a GPU the network
+        gate: Skip frames the cheap stage rules out (pays on CPU; on a GPU the network
             is nearly free and decoding is the limit, so it scores everything).
+        cheap: The cheap stage's thresholds.
         context: Frames of context either side of the frames a window scores. The
             package's pipeline uses 25 in windows of 100 (half of all work is
             context); 10-12 gave the same F1 on the dev set, 16 one more false cut.
@@ -39,13 +40,14 @@ class ScoringPlan:
     """
 
     gate: bool = True
+    cheap: prepass.CheapThresholds = prepass.CheapThresholds()
     context: int = 12
     window: int = 64
     chunk: int = 512
 
 
 class FrameScorer:
-    """Accumulates frames and the per-frame scores (single, many, luma, change)."""
+    """Accumulates frames and the per-frame scores (single, many, luma, cheap measures)."""
 
     def __init__(self, network, plan: ScoringPlan = ScoringPlan()):
         self.network = network
@@ -57,9 +59,10 @@ class FrameScorer:
         self._single: list[np.ndarray] = []
         self._many: list[np.ndarray] = []
         self._luma: list[np.ndarray] = []
-        self._change: list[np.ndarray] = []
+        self._trigger: list[np.ndarray] = []
         self._thumbs: list[np.ndarray] = []
         self.network_frames = 0  # frames fed to the network, context included
+        self.candidates = 0  # frames the cheap stage sent to the network
 
     @property
     def received(self) -> int:
@@ -75,14 +78,13 @@ class FrameScorer:
         """Adds (k, 27, 48, 3) uint8 frames and scores whatever chunks are ready."""
         if len(frames) == 0:
             return
-        previous = self._frames[-1] if len(self._frames) else None
-        self._change.append(prepass.frame_changes(frames, previous))
-        self._luma.append(frames.mean(axis=(1, 2, 3), dtype=np.float32))
+        measures = prepass.measure(frames, self._frames[-prepass.HISTORY:])
+        self._trigger.append(prepass.triggers(measures, self.plan.cheap))
+        self._luma.append(measures.luma)
         self._thumbs.append(thumbnails(frames))
         self._frames = np.concatenate((self._frames, frames))
         self._received += len(frames)
-        lookahead = self.plan.context + prepass.PAD + 2
-        while self._received - self._done >= self.plan.chunk + lookahead:
+        while self._received - self._done >= self.plan.chunk + self._lookahead():
             self._score(self._done + self.plan.chunk)
 
     def finish(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -93,33 +95,35 @@ class FrameScorer:
         thumbs = np.concatenate(self._thumbs) if self._thumbs else np.zeros((0, 9, 16), np.uint8)
         return cat(self._single), cat(self._many), cat(self._luma), thumbs
 
+    def _lookahead(self) -> int:
+        return self.plan.context + self.plan.cheap.pad + 2
+
     def _score(self, end: int) -> None:
         start, plan = self._done, self.plan
         single = np.zeros(end - start, np.float32)
         many = np.zeros(end - start, np.float32)
         if plan.gate:
-            changes = np.concatenate(self._change)
-            lo = max(start - prepass.PAD - 1, 0)
-            hi = min(end + prepass.PAD + 1, self._received)
-            mask = prepass.candidate_mask(changes[lo:hi])[start - lo:end - lo]
+            trigger = np.concatenate(self._trigger)
+            pad = plan.cheap.pad
+            lo = max(start - pad, 0)
+            hi = min(end + pad, self._received)
+            mask = prepass.widen(trigger[lo:hi], pad)[start - lo:end - lo]
         else:
             mask = np.ones(end - start, bool)
-        spans = []  # [a, b) frame ranges one window scores each
-        for first, last in runs(mask):
-            for a in range(start + first, start + last + 1, plan.window):
-                spans.append((a, min(a + plan.window, start + last + 1)))
+        self.candidates += int(mask.sum())
+        spans = _windows(runs(mask), start, plan)
         for (a, b), (s, m) in zip(spans, self._run(spans)):
             single[a - start:b - start] = s
             many[a - start:b - start] = m
         self._single.append(single)
         self._many.append(many)
         self._done = end
-        # Keep what later windows may need as context, and what the pre-pass looks back on.
-        keep_from = max(end - plan.context - prepass.PAD - 2, 0)
+        # Keep what later windows may need as context, and what the cheap stage looks back on.
+        keep_from = max(end - max(plan.context + plan.cheap.pad + 2, prepass.HISTORY), 0)
         self._frames = self._frames[keep_from - self._offset:]
         self._offset = keep_from
-        if len(self._change) > 64:
-            self._change = [np.concatenate(self._change)]
+        if len(self._trigger) > 64:
+            self._trigger = [np.concatenate(self._trigger)]
 
     def _run(self, spans: list[tuple[int, int]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Scores of frames [a, b) for each span, in order, batching equal windows."""
@@ -141,3 +145,25 @@ class FrameScorer:
             for (a, b), (s, m) in zip(spans[i:j], self.network.scores(windows)):
                 yield s[ctx:ctx + b - a], m[ctx:ctx + b - a]
             i = j
+
+
+def _windows(candidate_runs: list[tuple[int, int]], start: int, plan: ScoringPlan) -> list[tuple[int, int]]:
+    """[a, b) frame ranges, one network window each, covering the candidate runs.
+
+    Runs closer than two contexts apart are scored as one (the frames between cost
+    less than a second pair of contexts), and a long run is split into equal windows
+    of at most ``plan.window`` frames.
+    """
+    merged: list[list[int]] = []
+    for first, last in candidate_runs:
+        if merged and first - merged[-1][1] - 1 <= 2 * plan.context:
+            merged[-1][1] = last
+        else:
+            merged.append([first, last])
+    spans = []
+    for first, last in merged:
+        length = last - first + 1
+        pieces = -(-length // plan.window)
+        edges = [start + first + (length * k) // pieces for k in range(pieces + 1)]
+        spans.extend(zip(edges[:-1], edges[1:]))
+    return spans
