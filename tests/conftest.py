@@ -36,15 +36,13 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def script_model_cache(request, tmp_path_factory) -> Path:
+def script_model_cache() -> Path:
     """A cache root holding the bundled script model converted to safetensors, for every script
-    test. It lies in pytest's own cache folder, so the GGUF conversion (minutes on a busy CPU)
-    is paid once per checkout, not per module or session; each use checks its checksums and
-    a damaged copy is rebuilt."""
+    test. It lies in the checkout's .pytest_cache (git ignores it), so the GGUF conversion
+    (minutes on a busy CPU) is paid once per checkout, not per module or session; each use
+    checks its checksums and a damaged copy is rebuilt. MOVIOLA_TEST_MODEL_CACHE moves it."""
     from engine.script import ensure_converted
 
-    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
-    root = (cache.mkdir("moviola-script-model") if cache is not None
-            else tmp_path_factory.getbasetemp() / "script-model-cache")
+    root = Path(os.environ.get("MOVIOLA_TEST_MODEL_CACHE") or REPO / ".pytest_cache" / "moviola-script-model")
     ensure_converted(root)
     return root
