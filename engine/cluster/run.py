@@ -112,11 +112,13 @@ def cluster_job(files: Sequence[str | os.PathLike[str]], target: str = ANALYSIS,
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=POLL_S)
             for event in ray.get(board.drain.remote()):
-                yield from _report(event, paths, fractions)
+                if outcomes[event[1]] is None:  # posts can trail the file's result
+                    yield from _report(event, paths, fractions)
             for ref in ready:
                 index = pending.pop(ref)
                 outcome = _collect(ref, paths[index], target, kwargs, cache)
-                outcome.attempts = ray.get(board.attempts.remote()).get(index, 0)
+                # a task that ran was attempted at least once, even if its post is still on its way
+                outcome.attempts = max(ray.get(board.attempts.remote()).get(index, 0), 1)
                 fractions[index], outcomes[index] = 1.0, outcome
                 yield Partial(outcome)
                 yield _overall(fractions), f"{paths[index].name}: " + (
