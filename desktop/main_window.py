@@ -130,6 +130,10 @@ class MainWindow(QMainWindow):
         self.bin.clip_selected.connect(self.transcript.show_clip)
         self.transcript.clip_requested.connect(self.bin.select_path)
         subscribe(self.transcript, ((self.timeline_model.events.playhead, self.transcript.follow_playhead),))
+        self.transcribe_action = QAction("&Transcribe Selected Clips", self)
+        self.transcribe_action.triggered.connect(self.transcribe_selected)
+        next(a.menu() for a in self.menuBar().actions() if a.text() == "&Analysis").addAction(
+            self.transcribe_action)
         # --- end transcript panel ---
         # --- audience tab (issue 17): history, skill, predictions of the project's cuts, thumbnails ---
         from desktop.audience.tab import AudienceTab
@@ -284,6 +288,13 @@ class MainWindow(QMainWindow):
             info = self.bin.info(path)
             if info is not None and info.video is not None:
                 self.analysis.enqueue(path)
+
+    def transcribe_selected(self) -> None:
+        """Queue the transcript stage of every selected clip that has sound."""
+        for path in self.bin.selected_paths():
+            info = self.bin.info(path)
+            if info is not None and info.audio:
+                self.analysis.enqueue(path, stages=("transcript",))
 
     @property
     def analyses(self) -> dict[Path, Analysis]:
