@@ -57,8 +57,13 @@ def dialogue_line(reply: str, speaker: str, names: list[str]) -> tuple[str, str]
     if quoted and not re.match(r"^\s*[\"“]", text):
         text = quoted.group(1)  # "Mara smiles and says "..."": keep the words said
     text = _MARKUP.sub("", text).strip(" \"'“”")
+    # no one opens a speech with their own name ("Owen, Mara, look." said by OWEN)
+    text = re.sub(rf"^{re.escape(speaker)}\s*,\s*", "", text, flags=re.IGNORECASE)
     sentences = re.findall(r"[^.!?]+[.!?]+|[^.!?]+$", text)
+    if len(sentences) > 1 and not sentences[-1].rstrip().endswith((".", "!", "?")):
+        sentences = sentences[:-1]  # a speech cut off by the token limit ends at its last full stop
     text = " ".join(s.strip() for s in sentences[:2]).strip()
+    text = text[:1].upper() + text[1:]
     letters = sum(c.isalpha() for c in text)
     if letters < 2 or letters < 0.5 * len(text):
         return "", ""

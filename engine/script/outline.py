@@ -338,10 +338,14 @@ def _chat_characters(story: Story, lm: Completer, count: int, seed: int) -> Stor
             if name not in known:
                 story.characters.append(Character(name, description))
                 known.add(name)
+    for character in story.characters:
+        if not character.description:
+            character.description = _role_description(character.name, story.logline, generic=False)
     for name in _fallback_characters(story.logline):
         if len(story.characters) >= count:
             break
-        if name not in known:
+        # a role the logline gives a named character ("Mara, a lighthouse keeper") is not another person
+        if name not in known and not any(name.lower() in c.description.lower() for c in story.characters):
             story.characters.append(Character(name, _role_description(name, story.logline)))
             known.add(name)
     for i, character in enumerate(story.characters):
@@ -365,8 +369,10 @@ def _chat_beats(story: Story, lm: Completer, seed: int) -> Story:
     kept = "".join(f"{n}. {name}: {existing[(act, name)]}\n"
                    for n, (act, name) in enumerate(slots, 1) if (act, name) in existing)
     ask = "".join(f"{n}. {name} (act {act})\n" for n, (act, name) in enumerate(slots, 1))
+    who = " or ".join(n.title() for n in names[:2])
     user = (f"{context}" + (f"Beats already written (keep them):\n{kept}" if kept else "")
-            + f"Write one sentence for each of these {len(slots)} beats, as numbered lines:\n{ask}")
+            + f"Write one sentence for each of these {len(slots)} beats, as numbered lines"
+            + (f", each naming {who}" if who else "") + f":\n{ask}")
     found = _ask(lm, _BEATS_SYSTEM, user, lambda reply: _numbered_lines(reply, slots, names),
                  max_new_tokens=32 * len(slots), seed=seed, opening=f"1. {slots[0][1]}:") or {}
     beats: list[Beat] = []
@@ -615,7 +621,7 @@ def _fallback_beat(story: Story, act: int, name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _role_description(name: str, logline: str) -> str:
+def _role_description(name: str, logline: str, generic: bool = True) -> str:
     # "Mara, a lighthouse keeper, ...": the logline says who a named character is
     match = re.search(rf"\b{re.escape(name.title())},\s+((?:a|an|the)\s+[^,.;]+)", logline)
     if match:
@@ -625,7 +631,7 @@ def _role_description(name: str, logline: str) -> str:
             return f"the {phrase}"
     return {"PROTAGONIST": "wants what the logline promises", "ANTAGONIST": "stands in the way",
             "ALLY": "helps, at a price", "MENTOR": "knows more than they say"}.get(
-                name, "someone the story turns on")
+                name, "someone the story turns on" if generic else "")
 
 
 def _fallback_locations(logline: str) -> list[str]:
