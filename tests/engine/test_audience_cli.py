@@ -215,10 +215,14 @@ def test_project_timeline_is_predicted(planted, audience_sources, tmp_path, caps
     project = Project()
     project.timelines.append(make_edit(audience_sources, edit_lengths(3, 15, rng), "Cut A", rng))
     path = project.save(tmp_path / "film.moviola")
-    code, out, err = cli(capsys, "audience", "predict", "--model", model, f"{path}:Cut A", "--json")
+    clip = next(p for p, _, _ in audience_sources if p.name.startswith("caminandes"))
+    code, out, err = cli(capsys, "audience", "predict", "--model", model, f"{path}:Cut A", clip, "--json")
     assert code == 0, err
-    p = json.loads(out)
-    assert p["file"].endswith("film.moviola:Cut A") and 30 < p["prediction"] < 70
+    cut, whole = json.loads(out)
+    assert cut["file"].endswith("film.moviola:Cut A") and 30 < cut["prediction"] < 70
+    # a plain video file is its own shots: one 10 s shot, so no cut in its first 10 s
+    assert whole["file"] == str(clip) and {cut["rank"], whole["rank"]} == {1, 2}
+    assert any(c["feature"] == "cuts_per_min_10s" and c["value"] == 0 for c in whole["contributions"])
     code, _, err = cli(capsys, "audience", "predict", "--model", model, f"{path}:No such cut")
     assert code == 1 and "no timeline named 'No such cut'" in err and "'Cut A'" in err
 
