@@ -1,5 +1,7 @@
-"""Settings: cache location, compute device, script model — saved for every process."""
+"""Settings: cache location, compute device, script and transcript models, cluster — saved for every process."""
 from __future__ import annotations
+
+import dataclasses
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,6 +24,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         current = engine_settings.load()
+        self._current = current
         self.cache = QLineEdit(current.cache_dir)
         self.cache.setPlaceholderText(str(cache_dir()))
         row = path_row(self.cache, self._browse_cache)
@@ -31,6 +34,11 @@ class SettingsDialog(QDialog):
         self.device.setCurrentIndex(self.device.findData(current.device))
         self.script_model = QLineEdit(current.script_model)
         self.script_model.setToolTip("A Hugging Face model id in the local cache, or a model folder")
+        self.transcript_model = QLineEdit(current.transcript_model)
+        self.transcript_model.setPlaceholderText("bundled Whisper tiny.en")
+        self.transcript_model.setToolTip("A local faster-whisper model folder (multilingual or larger); "
+                                         "one that cannot be loaded falls back to the bundled model")
+        transcript_row = path_row(self.transcript_model, self._browse_transcript_model)
         note = QLabel("The analysis cache is rebuilt in a new place as clips are analysed; "
                       "nothing you made is lost by moving it.")
         note.setWordWrap(True)
@@ -39,6 +47,7 @@ class SettingsDialog(QDialog):
         form.addRow("", note)
         form.addRow("Compute device", self.device)
         form.addRow("Script model", self.script_model)
+        form.addRow("Transcript model", transcript_row)
         # Settings ▸ Cluster: the analysis queue sends files to a Ray cluster (engine/cluster).
         self.cluster = QLineEdit(current.cluster_address)
         self.cluster.setPlaceholderText("this machine — or local:4, ray://head:10001")
@@ -46,7 +55,6 @@ class SettingsDialog(QDialog):
                                 "files are analysed here and the status bar says so")
         self.cluster_path_map = QLineEdit(current.cluster_path_map)
         self.cluster_path_map.setPlaceholderText("workers see the same paths — or /Volumes/Dailies=/mnt/dailies")
-        self._cluster_inline_mb = current.cluster_inline_mb
         form.addRow("Cluster", self.cluster)
         form.addRow("Cluster path mapping", self.cluster_path_map)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
@@ -56,17 +64,25 @@ class SettingsDialog(QDialog):
         form.addRow(buttons)
 
     def chosen(self) -> engine_settings.Settings:
-        return engine_settings.Settings(cache_dir=self.cache.text().strip(),
-                                        device=self.device.currentData(),
-                                        script_model=self.script_model.text().strip()
-                                        or engine_settings.Settings().script_model,
-                                        cluster_address=self.cluster.text().strip(),
-                                        cluster_path_map=self.cluster_path_map.text().strip(),
-                                        cluster_inline_mb=self._cluster_inline_mb)
+        # Start from what was loaded, so a setting this dialog does not show survives a save.
+        return dataclasses.replace(self._current,
+                                   cache_dir=self.cache.text().strip(),
+                                   device=self.device.currentData(),
+                                   script_model=self.script_model.text().strip()
+                                   or engine_settings.Settings().script_model,
+                                   transcript_model=self.transcript_model.text().strip(),
+                                   cluster_address=self.cluster.text().strip(),
+                                   cluster_path_map=self.cluster_path_map.text().strip())
 
     def save(self) -> None:
         engine_settings.save(self.chosen())
         self.accept()
+
+    def _browse_transcript_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "faster-whisper model folder",
+                                                  self.transcript_model.text())
+        if folder:
+            self.transcript_model.setText(folder)
 
     def _browse_cache(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Analysis cache folder", self.cache.text())

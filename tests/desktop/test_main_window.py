@@ -143,3 +143,26 @@ def test_settings_dialog_saves_what_the_engine_reads(qtbot, window, tmp_path, mo
     assert settings.compute_device() == "cpu"
     window._apply_settings()
     assert window.script.model.text() == str(tmp_path / "my-model")
+
+
+def test_settings_dialog_keeps_the_transcript_model_and_what_it_does_not_show(qtbot, tmp_path, monkeypatch):
+    import dataclasses
+
+    from desktop.settings_dialog import SettingsDialog
+    from engine import settings
+
+    monkeypatch.setenv("MOVIOLA_CONFIG_DIR", str(tmp_path))
+    settings.save(dataclasses.replace(settings.Settings(), transcript_model="/models/whisper-small",
+                                      cluster_inline_mb="64"))
+    dialog = SettingsDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.transcript_model.text() == "/models/whisper-small"
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.save()
+    saved = settings.load()
+    assert (saved.device, saved.transcript_model, saved.cluster_inline_mb) == ("cpu", "/models/whisper-small", "64")
+    dialog = SettingsDialog()
+    qtbot.addWidget(dialog)
+    dialog.transcript_model.setText("")
+    dialog.save()
+    assert settings.load().transcript_model == ""
