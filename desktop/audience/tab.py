@@ -351,7 +351,7 @@ class AudienceTab(QWidget):
             if not folder:
                 return
         self._start("engine.audience.jobs:export_thumbnails", str(self.clip),
-                    [c["frame"] for c in self.thumbnails], str(folder),
+                    [(c["source"], c["frame"]) for c in self.thumbnails], str(folder),
                     done=lambda paths: self.status.setText(f"Exported {len(paths)} PNGs to {folder}"))
 
     # ---- running -----------------------------------------------------------------------

@@ -26,8 +26,8 @@ def register(subparsers) -> None:
     q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=_cmd_predict)
 
-    q = sub.add_parser("thumbnails", help="the frames of a file most likely to work as its thumbnail")
-    q.add_argument("file", metavar="FILE")
+    q = sub.add_parser("thumbnails", help="the frames of a file or an edit most likely to work as its thumbnail")
+    q.add_argument("file", metavar="FILE|EDIT.otio|PROJECT:TIMELINE")
     q.add_argument("-n", type=int, default=5, help="how many (default 5)")
     q.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the PNGs")
     q.add_argument("--json", action="store_true", help="machine-readable output")
@@ -113,26 +113,28 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_thumbnails(args: argparse.Namespace) -> int:
-    from engine.analysis import analysis_job
-    from engine.jobs import drive
+    from pathlib import Path
+
+    from engine.jobs import drive, failure_message
     from engine.media import MediaError
 
-    from .thumbnails import candidates_job, export_pngs
+    from .thumbnails import export_pngs, spans_candidates_job, video_spans_job
 
     if args.n < 1:
         return _fail("-n must be at least 1")
+    name = Path(str(args.file).split(".moviola:", 1)[-1] if ".moviola:" in str(args.file) else args.file)
     try:
-        analysis = drive(analysis_job(args.file), None if args.json else _progress)
-        arousal = analysis.emotion.curve.arousal if analysis.emotion is not None else None
-        found = drive(candidates_job(args.file, args.n, arousal, keep_images=False), None)
-        written = export_pngs(args.file, found, args.output)
-    except MediaError as exc:
-        return _fail(str(exc))
+        spans = drive(video_spans_job(args.file), None if args.json else _progress)
+        found = drive(spans_candidates_job(spans, args.n, keep_images=False), None)
+        written = export_pngs(name, found, args.output)
+    except (MediaError, ValueError) as exc:
+        message = failure_message(exc)
+        return _fail(message if str(args.file) in message or isinstance(exc, MediaError) else f"{args.file}: {message}")
     except OSError as exc:
         return _fail(f"{args.output}: cannot write ({exc.strerror or exc})")
     if args.json:
         print(json.dumps([c.to_json() | {"png": str(p)} for c, p in zip(found, written)], indent=2))
     else:
         for c, p in zip(found, written):
-            print(f"{p}  frame {c.frame} ({c.time_s:.2f} s)  score {c.score:.2f}: {c.why()}")
+            print(f"{p}  {Path(c.source).name} frame {c.frame} ({c.time_s:.2f} s)  score {c.score:.2f}: {c.why()}")
     return 0

@@ -76,18 +76,17 @@ def predict_timelines_job(model_dir: str, documents: list[str]) -> Job[list[dict
 
 
 def thumbnails_job(path: str, count: int = 5) -> Job[list[dict]]:
-    """Thumbnail candidates of one file with their images (RGB, 320 wide), best first."""
-    from .pieces import AnalysedSources
-    from .thumbnails import candidates_job
+    """Thumbnail candidates of a file or an edit with their images (RGB, 320 wide), best first."""
+    from .thumbnails import spans_candidates_job, video_spans_job
 
-    analysis = yield from scaled(AnalysedSources().analysis_job(Path(path)), 0.0, 0.5)
-    arousal = analysis.emotion.curve.arousal if analysis.emotion is not None else None
-    found = yield from scaled(candidates_job(path, count, arousal), 0.5, 1.0)
+    spans = yield from scaled(video_spans_job(path), 0.0, 0.5)
+    found = yield from scaled(spans_candidates_job(spans, count), 0.5, 1.0)
     return [c.to_json() | {"why": c.why(), "image": c.image} for c in found]
 
 
-def export_thumbnails(path: str, frames: list[int], folder: str) -> list[str]:
-    """Full-size PNGs of the chosen frames (the tab's Export button)."""
+def export_thumbnails(path: str, frames: list[tuple[str, int]], folder: str) -> list[str]:
+    """Full-size PNGs of the chosen (source, frame)s (the tab's Export button)."""
     from .thumbnails import Candidate, export_pngs
 
-    return [str(p) for p in export_pngs(path, [Candidate(f, 0.0, 0.0, {}) for f in frames], folder)]
+    chosen = [Candidate(f, 0.0, 0.0, {}, source=source) for source, f in frames]
+    return [str(p) for p in export_pngs(path, chosen, folder)]

@@ -184,23 +184,36 @@ def edit_video_job(timeline, sources: AnalysedSources, name: str | None = None) 
     return Video(name or timeline.name or "edit", pieces, length, words if counted else None, has_sound)
 
 
-def video_job(item: str | PathLike[str], sources: AnalysedSources) -> Job[Video]:
-    """A media file, an ``.otio`` edit, or ``PROJECT.moviola:TIMELINE`` as a ``Video``."""
+def load_timeline(item: str | PathLike[str]):
+    """The timeline ``item`` names (an ``.otio`` file or ``PROJECT.moviola:TIMELINE``); None for a media file.
+
+    Raises:
+        ValueError: an unreadable .otio, or no such timeline in the project.
+    """
     text = str(item)
     if ".moviola:" in text:
         project_path, timeline_name = text.split(".moviola:", 1)
-        timeline = project_timeline(project_path + ".moviola", timeline_name)
-        return (yield from edit_video_job(timeline, sources, f"{Path(project_path).name}: {timeline_name}"))
+        return project_timeline(project_path + ".moviola", timeline_name)
     path = Path(item)
     if path.suffix.lower() == ".otio":
         import opentimelineio as otio
 
         try:
-            timeline = otio.adapters.read_from_file(str(path))
+            return otio.adapters.read_from_file(str(path))
         except Exception as exc:  # noqa: BLE001 - otio raises many kinds for a bad file
             raise ValueError(f"{path}: not a readable .otio timeline ({exc})") from None
-        return (yield from edit_video_job(timeline, sources, path.name))
-    return (yield from file_video_job(path, sources))
+    return None
+
+
+def video_job(item: str | PathLike[str], sources: AnalysedSources) -> Job[Video]:
+    """A media file, an ``.otio`` edit, or ``PROJECT.moviola:TIMELINE`` as a ``Video``."""
+    timeline = load_timeline(item)
+    if timeline is None:
+        return (yield from file_video_job(Path(item), sources))
+    text = str(item)
+    name = (f"{Path(text.split('.moviola:', 1)[0]).name}: {text.split('.moviola:', 1)[1]}"
+            if ".moviola:" in text else Path(item).name)
+    return (yield from edit_video_job(timeline, sources, name))
 
 
 def project_timeline(project_path: str, name: str):

@@ -311,6 +311,21 @@ def test_thumbnails_are_exported(audience_sources, tmp_path, capsys):
     signer = next(p for p, _, _ in audience_sources if p.name == "asl_book.mkv")
     code, out, _ = cli(capsys, "audience", "thumbnails", signer, "-n", "2", "-o", out_dir, "--json")
     assert code == 0 and json.loads(out)[0]["parts"]["face"] > 0.2
+    # an edit: its frames come from the clips it uses, at their own size, placed on its record time
+    rng = np.random.default_rng(21)
+    lengths = edit_lengths(2, 16, rng)
+    edit = make_edit(audience_sources, lengths, "Teaser", rng)
+    otio.adapters.write_to_file(edit, str(tmp_path / "teaser.otio"))
+    used = {c.media_reference.target_url.rsplit("/", 1)[-1] for c in edit.tracks[0]}
+    code, out, err = cli(capsys, "audience", "thumbnails", tmp_path / "teaser.otio", "-n", "4",
+                         "-o", tmp_path / "teaser", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert len(found) == 4 and all(Path(c["source"]).name in used for c in found)
+    assert all(0 <= c["time"] <= sum(lengths) for c in found)
+    for c in found:
+        with Image.open(c["png"]) as im:
+            assert im.size == (probe(c["source"]).video.width, probe(c["source"]).video.height)
     code, _, err = cli(capsys, "audience", "thumbnails", media_bad_file(tmp_path), "-o", out_dir)
     assert code == 1 and "not_video.mp4" in err
 
