@@ -40,10 +40,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# The runner imports the worker's entry module when it first starts the worker, on the GUI
-# thread: importing it with the tab keeps ~55 ms out of the first Generate's click
-# (benchmarks/latency.py --only script-tab measured 109 ms at that click, 34 ms once imported).
-import engine.worker_process  # noqa: F401
 from desktop.runner import Job, ProcessRunner
 from desktop.script.footage_panel import FootagePanel
 from desktop.script.outline_panel import OutlinePanel
