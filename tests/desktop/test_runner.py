@@ -76,7 +76,9 @@ def run(qtbot, runner, target, *args, timeout: float = 60.0, **kwargs):
     return Record(runner.submit(target, *args, **kwargs)).wait(qtbot, timeout)
 
 
-def test_generation_streams_typed_events_in_order(qtbot, runner):
+def test_generation_streams_typed_events_in_order(qtbot, runner, script_model_cache, monkeypatch):
+    # the worker inherits this: the bundled model it falls back to is already converted there
+    monkeypatch.setenv("MOVIOLA_CACHE_DIR", str(script_model_cache))
     params = SamplingParams(max_new_tokens=16, variants=2, seed=3)
     record = Record(runner.submit("engine.script.jobs:generate_job", "gpt2", "INT. BAR - NIGHT\n\n", params))
     how, result = record.wait(qtbot, 120)
