@@ -4,22 +4,19 @@ footage prompt and in the drafted beats' markers; a clip without a transcript sa
 from __future__ import annotations
 
 import shutil
-import subprocess
-import wave
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from desktop.script.tab import ScriptTab
 from engine.cli import main
 from engine.transcript.matching import words_of
+from tests.speech import spoken_scene
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                 reason="espeak-ng is needed (make system-deps)")
 
-RATE = 22050  # espeak-ng's output rate
 TINY_LM = Path(__file__).parents[1] / "engine" / "data" / "tiny-script-lm"
 # (voice, start second, words): two people, one line each, in different shots of a 9 s clip
 LINES = [("en-us", 0.5, "The lamp in the hallway is broken again."),
@@ -29,30 +26,11 @@ SHOTS = [{"start": 0, "end": 108, "label": "sad", "valence": -0.3, "arousal": 0.
          {"start": 108, "end": 216, "label": "calm", "valence": 0.2, "arousal": 0.4, "faces": 1}]
 
 
-def _speak(text: str, voice: str, folder: Path) -> np.ndarray:
-    out = folder / "line.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(out), text], check=True)
-    with wave.open(str(out)) as w:
-        samples = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768
-    return samples[int(np.argmax(np.abs(samples) > 0.02)):]
-
-
 @pytest.fixture(scope="module")
 def dialogue(tmp_path_factory) -> Path:
     """A 9 s WAV of the two lines, placed at their start seconds."""
     folder = tmp_path_factory.mktemp("footage-dialogue")
-    sound = np.zeros(9 * RATE, np.float32)
-    for voice, start, text in LINES:
-        line = _speak(text, voice, folder)
-        at = int(start * RATE)
-        sound[at:at + line.size] += line[: sound.size - at]
-    path = folder / "kitchen.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes((np.clip(sound, -1, 1) * 32767).astype(np.int16).tobytes())
-    return path
+    return spoken_scene(((start, voice, text) for voice, start, text in LINES), 9, folder / "kitchen.wav")
 
 
 @pytest.fixture

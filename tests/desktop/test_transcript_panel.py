@@ -6,18 +6,16 @@ from __future__ import annotations
 import math
 import shutil
 import subprocess
-import wave
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 
 from desktop.main_window import MainWindow
+from tests.speech import spoken_scene
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("ffmpeg") is None,
                                 reason="espeak-ng and ffmpeg are needed (make system-deps)")
-RATE = 22050
 LINES = [(0.5, "The lamp in the hallway is broken again."),
          (4.5, "I will fix it after dinner, I promise."),
          (8.5, "You said that last week about the kitchen door.")]
@@ -25,21 +23,7 @@ LINES = [(0.5, "The lamp in the hallway is broken again."),
 
 def speech_clip(folder):
     """A 12 s, 25 fps video whose sound says LINES at their times (espeak-ng)."""
-    sound = np.zeros(12 * RATE, np.float32)
-    for i, (start, text) in enumerate(LINES):
-        line = folder / f"line{i}.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(line), text], check=True)
-        with wave.open(str(line)) as w:
-            samples = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768
-        samples = samples[int(np.argmax(np.abs(samples) > 0.02)):]
-        at = int(start * RATE)
-        sound[at:at + samples.size] += samples[: sound.size - at]
-    wav = folder / "speech.wav"
-    with wave.open(str(wav), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes((sound * 32767).astype(np.int16).tobytes())
+    wav = spoken_scene(((start, "en-us", text) for start, text in LINES), 12, folder / "speech.wav")
     clip = folder / "scene.mp4"
     subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=0x404850:s=320x240:r=25:d=12",
                     "-i", str(wav), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +12,11 @@ import pytest
 
 from engine.cli import main
 from engine.transcript.matching import words_of
+from tests.speech import RATE, speak, write_wav
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("sox") is None,
                                 reason="espeak-ng and sox are needed (make system-deps)")
 
-RATE = 22050  # espeak-ng's output rate
 # Two takes of one scene: (voice, start second, words). Take 1 has line 1 right, take 2 lines 2 and 3.
 SCRIPT = """INT. HALLWAY - NIGHT
 
@@ -38,26 +37,6 @@ TAKES = {
               ("en-us+m3", 4.8, "I will fix it after dinner, I promise."),
               ("en-us", 9.0, "You said that last week about the kitchen door.")],
 }
-
-
-def speak(text: str, voice: str, folder: Path) -> np.ndarray:
-    """One line said by espeak-ng, its leading silence cut so it starts at sample 0."""
-    out = folder / "line.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(out), text], check=True)
-    with wave.open(str(out)) as w:
-        assert w.getframerate() == RATE
-        samples = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768
-    onset = int(np.argmax(np.abs(samples) > 0.02))
-    return samples[onset:]
-
-
-def write_wav(path: Path, samples: np.ndarray) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes((np.clip(samples, -1, 1) * 32767).astype(np.int16).tobytes())
-    return path
 
 
 def word_error_rate(reference: str, heard: str) -> float:
