@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.atomic import atomic_write_text
 from engine.edit.inputs import AnalysedShot
 
 FEATURES = ("valence", "arousal", "confidence", "length_s", "usable_s", "motion_rate", "faces",
@@ -237,9 +238,10 @@ class PreferenceModel:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         data = [{"labels": labels, "features": _json_rows(f)} for labels, f in self._queries]
-        (self.folder / "examples.json").write_text(json.dumps({"features": FEATURES, "queries": data}))
+        # through the one atomic writer: a crash mid-save keeps the editor's earlier examples
+        atomic_write_text(self.folder / "examples.json", json.dumps({"features": FEATURES, "queries": data}))
         if self._booster is not None:
-            self._booster.save_model(str(self.folder / "ranker.txt"))
+            atomic_write_text(self.folder / "ranker.txt", self._booster.model_to_string())
 
     def _load(self) -> None:
         examples = self.folder / "examples.json"

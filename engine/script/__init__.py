@@ -11,6 +11,7 @@ Importing this package is cheap: torch and transformers load on the first genera
 """
 from pathlib import Path
 
+from engine.atomic import atomic_write_text
 from engine.script.fdx import read_fdx, to_fdx, write_fdx
 from engine.script.fountain import Element, Screenplay, normalise, parse, write
 from engine.script.generation import Chunk, GenerationResult, SamplingParams, ScriptGenerator
@@ -42,7 +43,7 @@ def export(screenplay: Screenplay, path: str | Path) -> Path:
     elif suffix == ".pdf":
         write_pdf(screenplay, path)
     elif suffix in (".fountain", ".spmd", ".txt", ""):
-        path.write_text(write(screenplay), encoding="utf-8")
+        atomic_write_text(path, write(screenplay))
     else:
         raise ValueError(f"{path.name}: unknown screenplay format (use .fountain, .fdx or .pdf)")
     return path
