@@ -260,6 +260,12 @@ class ProcessRunner(Runner):
         self._ctx = multiprocessing.get_context("spawn")  # never fork a process running Qt
         self._worker: _Worker | None = None
         self._numbers = itertools.count(1)
+        # Starting a process takes 30-150 ms (fork, exec, the first import), too long for the
+        # GUI thread: a helper thread starts it and hands the worker over as a message. A
+        # generation number tells a worker started before a shutdown from the current one.
+        self._spawning: threading.Thread | None = None
+        self._generation = 0
+        self._fresh: dict[int, _Worker] = {}
         self._kill_timer = QTimer(self)
         self._kill_timer.setSingleShot(True)
         self._kill_timer.timeout.connect(self._kill_retiring)
@@ -287,7 +293,8 @@ class ProcessRunner(Runner):
         if worker is not None and worker.retiring:
             return False  # the next job waits for a fresh worker
         if worker is None:
-            worker = self._worker = self._spawn()
+            self._spawn_in_background()
+            return False  # it runs when the new worker is handed over
         try:
             worker.requests.send(("run", entry.job.id, entry.target, entry.args, entry.kwargs))
         except (OSError, EOFError):  # it died since its last word; its end-of-file is on the way
@@ -312,6 +319,24 @@ class ProcessRunner(Runner):
     def _abandon(self, job: Job) -> None:
         if self._worker is not None:
             self._retire(self._worker)
+
+    def _spawn_in_background(self) -> None:
+        if self._spawning is not None:
+            return
+        generation = self._generation
+        self._spawning = threading.Thread(target=self._spawn_for, args=(generation,),
+                                          name=f"{self.name}-start", daemon=True)
+        self._spawning.start()
+
+    def _spawn_for(self, generation: int) -> None:
+        """Helper thread: start a worker and hand it to the GUI thread."""
+        try:
+            worker = self._spawn()
+        except Exception as exc:  # noqa: BLE001 - e.g. no memory or file handles left
+            self._post([("spawn-failed", generation, f"the worker process could not start ({exc})")])
+            return
+        self._fresh[generation] = worker
+        self._post([("spawned", generation)])
 
     def _spawn(self) -> _Worker:
         requests_out, requests_in = self._ctx.Pipe(duplex=False)
@@ -365,13 +390,30 @@ class ProcessRunner(Runner):
 
     def _on_message(self, message: tuple) -> None:
         kind = message[0]
-        if kind == "exit":
+        if kind in ("spawned", "spawn-failed"):
+            self._on_spawned(message[1], message[2] if kind == "spawn-failed" else None)
+        elif kind == "exit":
             self._on_exit(message[1], message[2])
         elif kind == "unreadable":
             for job in list(self._running.values()):
                 self._settle(job, "failed", message[2])
         else:
             super()._on_message(message)
+
+    def _on_spawned(self, generation: int, error: str | None) -> None:
+        worker = self._fresh.pop(generation, None)
+        if generation != self._generation:  # started before a shutdown: not wanted any more
+            if worker is not None:  # never waited for here: its reader thread reaps it
+                worker.retiring = True
+                worker.process.terminate()
+            return
+        self._spawning = None
+        if error is not None:
+            if self._pending:  # the job that asked for a worker fails; the next one tries again
+                self._settle(self._pending.popleft().job, "failed", error)
+            return
+        self._worker = worker
+        self._start_next()
 
     def _on_exit(self, number: int, exitcode: int | None) -> None:
         worker = self._worker
@@ -401,8 +443,18 @@ class ProcessRunner(Runner):
     def _stop(self, timeout: float) -> None:
         worker, self._worker = self._worker, None
         self._kill_timer.stop()
-        if worker is None:
-            return
+        # A worker still starting is waited for and stopped too; its hand-over is then stale.
+        self._generation += 1
+        starting, self._spawning = self._spawning, None
+        if starting is not None:
+            starting.join(timeout)
+            for late in self._fresh.values():
+                self._stop_worker(late, timeout)
+            self._fresh.clear()
+        if worker is not None:
+            self._stop_worker(worker, timeout)
+
+    def _stop_worker(self, worker: _Worker, timeout: float) -> None:
         worker.retiring = True
         try:
             worker.requests.send(("stop",))  # after the running job, which was asked to stop
