@@ -48,13 +48,18 @@ def _word_index(panel, text):
     return found[0]
 
 
-def test_transcript_panel_follows_seeks_marks_and_searches(qtbot, window, tmp_path):
-    clip = speech_clip(tmp_path)
+def _import_speech(qtbot, window, folder):
+    """Import the speech clip through the bin and select it; (clip, the transcript panel)."""
+    clip = speech_clip(folder)
     window.import_paths([clip])
     qtbot.waitUntil(lambda: window.bin.topLevelItemCount() == 1 and window.bin.pending() == 0, timeout=30000)
     window.bin.setCurrentItem(window.bin.topLevelItem(0))
-    panel = window.transcript
-    qtbot.waitUntil(lambda: panel.path == clip, timeout=10000)
+    qtbot.waitUntil(lambda: window.transcript.path == clip, timeout=10000)
+    return clip, window.transcript
+
+
+def test_transcript_panel_follows_seeks_marks_and_searches(qtbot, window, tmp_path):
+    clip, panel = _import_speech(qtbot, window, tmp_path)
     assert "Transcribe" in panel.transcribe_button.text() and panel.transcribe_button.isEnabled()
 
     window.docks["Transcript"].raise_()
@@ -158,12 +163,7 @@ def test_selection_goes_to_selects_and_pauses_come_out(qtbot, window, tmp_path):
     from engine.project import Project
     from engine.transcript.selects import clip_words, find_selects
 
-    clip = speech_clip(tmp_path)
-    window.import_paths([clip])
-    qtbot.waitUntil(lambda: window.bin.topLevelItemCount() == 1 and window.bin.pending() == 0, timeout=30000)
-    window.bin.setCurrentItem(window.bin.topLevelItem(0))
-    panel = window.transcript
-    qtbot.waitUntil(lambda: panel.path == clip, timeout=10000)
+    clip, panel = _import_speech(qtbot, window, tmp_path)
     window.docks["Transcript"].raise_()
     assert not panel.add_button.isEnabled()
     with qtbot.waitSignal(panel.transcribed, timeout=120000):
