@@ -151,16 +151,19 @@ def test_two_voices_get_two_speakers(transcribed):
     document = json.loads(out.read_text())
     segments = document["segments"]
 
-    def speaker(words):
-        return next(s["speaker"] for s in segments if words in s["text"])
-    # lines one and three are the same low voice; line two a higher, female one
-    assert speaker("ship leaves") == speaker("before the storm") == 0
-    assert speaker("told me the engines") == 1
+    def speaker(second):
+        # by time, not by words: the model may hear a word differently on another CPU
+        return next(s["speaker"] for s in segments if s["start"] <= second <= s["end"])
+    # lines one and three (from 0.4 and 7.6 s) are the same low voice; line two (from 5.0 s) a
+    # higher, female one
+    assert speaker(2.0) == speaker(8.4) == 0
+    assert speaker(6.0) == 1
     transcript = cached_transcript(clip)
     assert isinstance(transcript, Transcript) and transcript.speakers == 2
     text = Layout.of(transcript).text
-    assert text.startswith("Speaker 1: The ship")
-    assert text.index("Speaker 2: ") < text.index("told me the engines") < text.rindex("Speaker 1: ")
+    second = next(s["text"].strip() for s in segments if s["speaker"] == 1)
+    assert text.startswith("Speaker 1: ")
+    assert text.index("Speaker 2: ") < text.index(second) < text.rindex("Speaker 1: ")
 
 
 def test_one_narrator_is_one_speaker(media):
