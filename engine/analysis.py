@@ -1,5 +1,8 @@
 """Analysis of one media file: every analyser the engine has, as one long job.
 
+The file is decoded once: each frame the shot detector decodes at 48x27 is also made
+at the picture analysers' size and measured on the way (``PictureMeter``), and the
+per-shot features are read from those measurements once the shots are known.
 Stages report progress on one 0..1 scale; each stage's result is cached by the stage itself,
 so re-analysing a file the cache knows costs no decoding.
 """
@@ -37,6 +40,8 @@ def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
         MediaError: the file is unreadable or has no picture.
     """
     from engine.affect.emotion import emotion_job
+    from engine.affect.features import analysis_size
+    from engine.affect.picture_meter import PictureMeter
     from engine.shots import shots_job
 
     path = Path(path)
@@ -45,9 +50,15 @@ def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
     if info.video is None:
         from engine.media import MediaError
         raise MediaError(path, "no video stream")
-    shots = yield from scaled(shots_job(path, **shot_options), 0.02, 0.7)
-    shared = {k: v for k, v in shot_options.items() if k in ("cache", "device")}
-    emotion = yield from scaled(emotion_job(path, shots, info, **shared), 0.7, 1.0)
+    frames = PictureMeter(info.video.frame_rate or 24, analysis_size(info.video.width, info.video.height),
+                          info.video.frame_count or 0)
+    try:
+        shots = yield from scaled(shots_job(path, feed=frames, **shot_options), 0.02, 0.85)
+        frames.warnings.extend(shots.warnings)  # a damaged decode is not cached by either
+        shared = {k: v for k, v in shot_options.items() if k in ("cache", "device")}
+        emotion = yield from scaled(emotion_job(path, shots, info, frames=frames, **shared), 0.85, 1.0)
+    finally:
+        frames.close()
     # Per-frame feature tracks stay in the cache; what travels on is light to unpickle.
     emotion = dataclasses.replace(emotion, features=None)
     warnings = list(dict.fromkeys([*info.warnings, *shots.warnings, *emotion.warnings]))

@@ -39,24 +39,12 @@ def _progress(fraction: float, message: str) -> None:
 
 
 def _analyse(path: str, use_cache: bool = True, progress=None):
-    """Shots then emotion of one file (both cached)."""
-    from engine.affect.emotion import emotion_job
-    from engine.cache.store import AnalysisCache
+    """The emotion result of one file's analysis (shots and emotion, both cached)."""
+    from engine.analysis import analysis_job
     from engine.jobs import drive
-    from engine.media import MediaError, probe
-    from engine.shots import shots_job
 
-    def job():
-        info = probe(path)
-        if info.video is None:
-            raise MediaError(path, "no video stream")
-        cache = AnalysisCache() if use_cache else None
-        from engine.jobs import scaled
-
-        shots = yield from scaled(shots_job(path, cache=cache), 0.0, 0.6)
-        return (yield from scaled(emotion_job(path, shots, info, cache=cache), 0.6, 1.0))
-
-    return drive(job(), progress)
+    options = {} if use_cache else {"cache": None}
+    return drive(analysis_job(path, **options), progress).emotion
 
 
 def _table(result) -> str:

@@ -1,25 +1,27 @@
-"""Per-shot features from one decode pass: picture, motion, faces and sound.
+"""Per-shot features: picture, motion, faces and sound.
 
-``features_job`` decodes the video once at ``ANALYSIS_WIDTH`` (in a thread, so
-decoding overlaps the measurements) and feeds every frame to the picture and
-motion measurements; faces are looked for on a few sampled frames per shot and
-expressions classified only for the faces found, in one batch at the end. The
-sound is decoded separately (it is another stream) into 10 ms hops.
+Every frame at ``ANALYSIS_WIDTH`` goes through a ``PictureMeter`` (picture and motion
+per frame, a sparse grid of frames kept for faces and palettes). In a full analysis
+the shot detector's decode feeds it; otherwise ``features_job`` decodes the shots
+it lacks itself. Faces are then looked for on a few grid frames per shot and
+expressions classified only for the faces found, in one batch. The sound is decoded
+separately (it is another stream) into 10 ms hops.
 
-Results are cached per shot: a shot list that changed in a few places re-decodes
+Results are cached per shot: a shot list that changed in a few places re-measures
 only the shots the cache has not seen.
 """
 from __future__ import annotations
 
 import contextlib
-import math
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from os import PathLike
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from engine.jobs import Job
@@ -27,23 +29,22 @@ from engine.media import FrameReader, MediaError, iter_audio
 from engine.media.prefetch import prefetched
 
 from . import sound as snd
-from .motion import FLOW_WIDTH, FlowMeter, motion_peaks, strongest_second
-from .picture import FRAME_STATS, frame_stats, palette
+from .motion import motion_peaks, strongest_second
+from .picture import FRAME_STATS, palette
+from .picture_meter import MAX_FACES, PictureMeter, Samples
 
 ANALYSER = "affect.features"
 #: Bump whenever a feature's value for the same shot would change.
 #: 2: expressions against each face's own neutral score, motion bursts, camera shake.
 #: 3: the busiest second's subject motion, loudness against the file's own, picture
 #: measured inside letterbox/pillarbox bars.
-VERSION = "3"
+#: 4: face and palette samples from the meter's grid (4 frames a second, via JPEG).
+VERSION = "4"
 ANALYSIS_WIDTH = 320
-STATS_WIDTH = 160
-# Faces: a sampled frame every ~2 s, at least 2 and at most 8 per shot. The cascade
-# costs ~20 ms a 320-wide frame, every other measurement ~1 ms a frame.
-FACE_EVERY_S = 2.0
-MAX_FACE_SAMPLES = 8
-MAX_FACES = 4
-PALETTE_SAMPLES = 3
+# Threads for faces and sound once the frames are decoded (OpenCV and the decoder release
+# the GIL); shots' sampled frames are read back from the meter this many at a time.
+_WORKERS = min(8, os.cpu_count() or 1)
+_FACE_CHUNK = 64
 # Hanjalic's rhythm: cuts per minute in a window centred on the shot.
 CUT_WINDOW_S = 20.0
 EXPRESSIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -137,7 +138,8 @@ def _key(start: int, end: int) -> str:
     return f"{start}:{end}"
 
 
-def features_job(path: str | PathLike[str], shots, info=None, cache=None, device=None) -> Job[FeatureSet]:
+def features_job(path: str | PathLike[str], shots, info=None, cache=None, device=None,
+                 frames: PictureMeter | None = None) -> Job[FeatureSet]:
     """Measure every shot of ``path``; a generator yielding (fraction, message).
 
     Args:
@@ -146,6 +148,8 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
         info: Its ``MediaInfo`` (probed here when None).
         cache: An ``AnalysisCache`` or None.
         device: Torch device for the expression model; CUDA when available by default.
+        frames: A ``PictureMeter`` the shot detector's decode already fed with every
+            frame (the single pass); without one, the shots not in the cache are decoded here.
 
     Raises:
         MediaError: the video cannot be decoded at all.
@@ -176,26 +180,38 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
     timings: dict[str, float] = {}
     warnings: list[str] = []
 
-    # Sound first: quick, and its per-frame loudness needs the frame times anyway.
-    track = None
-    sound_cached = stored is not None and stored.get("sound") is not None
-    if sound_cached:
-        track = snd.SoundTrack.from_cache(stored["sound"])
-    elif has_audio and missing:
-        yield 0.0, f"{path.name}: sound"
-        t = time.perf_counter()
-        track, problem = _read_sound(path)
-        if problem:
-            warnings.append(problem)
-        timings["sound"] = time.perf_counter() - t
-
-    if missing:
-        size = analysis_size(info.video.width, info.video.height)
-        measured = yield from _picture_pass(path, shots, missing, fps, size, times, tracks, timings,
-                                            warnings, device)
-    else:
-        yield 0.0, f"{path.name}: features from the cache"
-        measured = {}
+    # The sound is decoded and analysed in a thread beside the pictures' faces: after the
+    # frames are decoded, those leave cores idle.
+    track, problem = None, None
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="affect")
+    try:
+        sound = None
+        if stored is not None and stored.get("sound") is not None:
+            track = snd.SoundTrack.from_cache(stored["sound"])
+        elif has_audio and missing:
+            sound = pool.submit(_read_sound, path, stop)
+        if missing:
+            t = time.perf_counter()
+            if frames is None or frames.decoded == 0:
+                frames = PictureMeter(fps, analysis_size(info.video.width, info.video.height), n)
+                yield from _picture_pass(path, shots, missing, frames)
+                timings["decode+picture+motion"] = time.perf_counter() - t
+            warnings.extend(w for w in frames.warnings if w not in warnings)
+            measured = yield from _measure(path, shots, missing, frames, times, tracks, timings, device, pool)
+        else:
+            yield 0.0, f"{path.name}: features from the cache"
+            measured = {}
+        if sound is not None:
+            yield 0.97, f"{path.name}: sound"
+            t = time.perf_counter()
+            track, problem, timings["sound"] = sound.result()
+            timings["sound wait"] = time.perf_counter() - t
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+    if problem:
+        warnings.append(problem)
 
     t = time.perf_counter()
     if track is not None and len(track):
@@ -244,14 +260,27 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
     return features
 
 
-def _read_sound(path: Path) -> tuple[snd.SoundTrack | None, str | None]:
+def _read_sound(path: Path, stop: threading.Event) -> tuple[snd.SoundTrack | None, str | None, float]:
+    """(track, problem, seconds taken); stops early, with no track, once ``stop`` is set."""
+    t = time.perf_counter()
+
+    def chunks():
+        for chunk in iter_audio(path, snd.SAMPLE_RATE, snd.CHANNELS, chunk_seconds=10.0):
+            if stop.is_set():
+                raise _Stopped
+            yield chunk
     try:
-        chunks = iter_audio(path, snd.SAMPLE_RATE, snd.CHANNELS, chunk_seconds=10.0)
-        return snd.analyse_sound(chunks), None
+        return snd.analyse_sound(chunks()), None, time.perf_counter() - t
+    except _Stopped:
+        return None, None, time.perf_counter() - t
     except MediaError as exc:
         if exc.problem == "no audio stream":
-            return None, None
-        return None, f"sound not analysed: {exc.problem}"
+            return None, None, time.perf_counter() - t
+        return None, f"sound not analysed: {exc.problem}", time.perf_counter() - t
+
+
+class _Stopped(Exception):
+    """The job was cancelled while its sound was being analysed."""
 
 
 def _cut_rate(cut_starts: np.ndarray, centre: float, n: int, fps: float) -> float:
@@ -265,109 +294,78 @@ def _cut_rate(cut_starts: np.ndarray, centre: float, n: int, fps: float) -> floa
 # -- the picture pass ------------------------------------------------------------------
 
 
-@dataclass
-class _Samples:
-    """Frames of one shot picked for faces and palette, and what was found there."""
-
-    face_frames: set[int]
-    palette_frames: set[int]
-    faces: list[list] = field(default_factory=list)   # per sampled frame: list of Face
-    crops: list[np.ndarray] = field(default_factory=list)
-    swatches: list[np.ndarray] = field(default_factory=list)
-
-
-def _evenly(first: int, last: int, count: int) -> set[int]:
-    length = last - first + 1
-    return {first + int((k + 0.5) * length / count) for k in range(min(count, length))}
-
-
-def _picture_pass(path, shots, missing, fps, size, times, tracks, timings, warnings, device) -> Job[dict]:
-    from .faces import DOWNSCALED_MIN_NEIGHBORS, MIN_SIZE, FaceDetector
-
-    n = len(times)
-    samples: dict[int, _Samples] = {}
-    frame_owner: dict[int, int] = {}
-    for i, shot in enumerate(missing):
-        last = min(shot.end_frame, n - 1)
-        seconds = (last - shot.start_frame + 1) / float(fps)
-        count = min(MAX_FACE_SAMPLES, max(2, math.ceil(seconds / FACE_EVERY_S)))
-        s = _Samples(_evenly(shot.start_frame, last, count), _evenly(shot.start_frame, last, PALETTE_SAMPLES))
-        samples[i] = s
-        for f in s.face_frames | s.palette_frames:
-            frame_owner[f] = i
-    starts = {s.start_frame for s in shots.shots}
+def _picture_pass(path: Path, shots, missing, meter: PictureMeter) -> Job[None]:
+    """Decode the frames of the ``missing`` shots into ``meter`` (in a thread, so decoding
+    overlaps the measurements)."""
+    n = int(shots.frame_count)
     ranges = _merge([(s.start_frame, min(s.end_frame, n - 1) + 1) for s in missing])
     total = sum(b - a for a, b in ranges)
-
-    t_faces = 0.0
-    t_start = time.perf_counter()
     done = 0
-    # The cascade's 50 px minimum is meant for ~640-wide frames (see faces.py).
-    detector = FaceDetector(min_size=max(20, round(MIN_SIZE * size[0] / 640)),
-                            min_neighbors=DOWNSCALED_MIN_NEIGHBORS)
-    flow_size = (FLOW_WIDTH, max(2, round(size[1] * FLOW_WIDTH / size[0])))
-    stats_size = (STATS_WIDTH, max(2, round(size[1] * STATS_WIDTH / size[0])))
-    meter = FlowMeter()
-    stats = np.full((n, len(FRAME_STATS)), np.nan)
-    flow = np.full((n, 3), np.nan)
-    decoded = 0
-    with FrameReader(path, size=size, pix_fmt="bgr24") as reader:
+    size, pix_fmt, interpolation = meter.picture
+    with FrameReader(path, size=size, pix_fmt=pix_fmt, interpolation=interpolation) as reader:
         for a, b in ranges:
-            meter = FlowMeter()  # a gap in the ranges is a cut for the flow
             with prefetched(reader.frames(a, b), depth=16, name="affect-decode") as frames:
                 for frame in frames:
-                    i = frame.index
-                    decoded += 1
-                    img = frame.image
-                    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-                    small = cv2.resize(img, stats_size, interpolation=cv2.INTER_AREA)
-                    stats[i] = frame_stats(small, gray)
-                    flow[i] = meter.push(cv2.resize(gray, flow_size, interpolation=cv2.INTER_AREA), i in starts)
-                    times[i] = frame.time
-                    owner = frame_owner.get(i)
-                    if owner is not None:
-                        s = samples[owner]
-                        if i in s.face_frames:
-                            t = time.perf_counter()
-                            found = detector.detect(img)[:MAX_FACES]
-                            s.faces.append(found)
-                            if found:
-                                from .faces import fer_crops
-
-                                s.crops.append(fer_crops(img, found))
-                            t_faces += time.perf_counter() - t
-                        if i in s.palette_frames:
-                            s.swatches.append(cv2.resize(small, (40, max(1, stats_size[1] // 4)),
-                                                         interpolation=cv2.INTER_AREA))
+                    meter.push(frame.index, frame.time, frame.image)
                     done += 1
                     if done % 32 == 0:
                         yield 0.05 + 0.85 * done / max(total, 1), f"{path.name}: frame {done} of {total}"
             if frames.error is not None:
                 reader.warnings.append(f"decoding stopped in frames {a}..{b - 1}: {frames.error}")
-        warnings.extend(w for w in reader.warnings[len(reader.info.warnings):] if w not in warnings)
-    if decoded == 0:
-        raise MediaError(path, "no video frame could be decoded")
-    timings["decode+picture+motion"] = time.perf_counter() - t_start - t_faces
-    timings["faces"] = t_faces
+        meter.warnings.extend(w for w in reader.warnings[len(reader.info.warnings):] if w not in meter.warnings)
 
-    # Motion in frame widths per second, so that it means the same at any size or rate.
-    flow *= float(fps) / flow_size[0]
+
+def _measure(path, shots, missing, meter: PictureMeter, times, tracks, timings, device, pool) -> Job[dict]:
+    """Per-shot picture, motion and face features of the ``missing`` shots from ``meter``."""
+    from .faces import DOWNSCALED_MIN_NEIGHBORS, MIN_SIZE, FaceDetector, fer_crops
+
+    if meter.decoded == 0:
+        raise MediaError(path, "no video frame could be decoded")
+    n = len(times)
+    seen, stats, flow = meter.per_frame(n, [s.start_frame for s in shots.shots])
+    times[:] = np.where(np.isnan(seen), times, seen)
     for j, name in enumerate(FRAME_STATS):
         tracks[name][:] = np.where(np.isnan(stats[:, j]), tracks[name], stats[:, j])
     for j, name in enumerate(("motion", "camera_motion", "subject_motion")):
         tracks[name][:] = np.where(np.isnan(flow[:, j]), tracks[name], flow[:, j])
 
+    yield 0.9, f"{path.name}: faces"
+    t = time.perf_counter()
+    # The cascade's 50 px minimum is meant for ~640-wide frames (see faces.py); one
+    # detector per thread (a cascade is not thread-safe).
+    local = threading.local()
+
+    def faces(image):
+        if not hasattr(local, "detector"):
+            local.detector = FaceDetector(min_size=max(20, round(MIN_SIZE * meter.size[0] / 640)),
+                                          min_neighbors=DOWNSCALED_MIN_NEIGHBORS)
+        found = local.detector.detect(image)[:MAX_FACES]
+        return found, (fer_crops(image, found) if found else None)
+
+    samples = [meter.samples(shot.start_frame, min(shot.end_frame, n - 1)) for shot in missing]
+    for at in range(0, len(samples), _FACE_CHUNK):  # a chunk's frames in memory at a time
+        chunk = samples[at:at + _FACE_CHUNK]
+        images = {f: meter.grid_frame(f) for s in chunk for f in sorted({*s.face_frames, *s.palette_frames})}
+        looked = sorted({f for s in chunk for f in s.face_frames})
+        found = dict(zip(looked, pool.map(faces, [images[f] for f in looked])))
+        for s in chunk:
+            for f in s.face_frames:
+                boxes, crops = found[f]
+                s.faces.append(boxes)
+                if crops is not None:
+                    s.crops.append(crops)
+            s.swatches.extend(meter.swatch(images[f]) for f in s.palette_frames)
+        yield 0.9 + 0.02 * min(at + _FACE_CHUNK, len(samples)) / len(samples), f"{path.name}: faces"
+    timings["faces"] = time.perf_counter() - t
+
     yield 0.92, f"{path.name}: expressions"
     t = time.perf_counter()
-    probabilities = _expressions([s for s in samples.values()], device)
+    probabilities = _expressions(samples, device)
     timings["expressions"] = time.perf_counter() - t
-
     measured = {}
-    for i, shot in enumerate(missing):
-        s = samples[i]
+    for shot, s, p in zip(missing, samples, probabilities):
         first, last = shot.start_frame, min(shot.end_frame, n - 1)
-        measured[_key(*shot)] = _shot_features(shot, first, last, s, probabilities[i], stats, flow,
-                                               fps, size[1])
+        measured[_key(*shot)] = _shot_features(shot, first, last, s, p, stats, flow, meter.fps, meter.size[1])
     return measured
 
 
@@ -381,7 +379,7 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
-def _expressions(samples: list[_Samples], device) -> list[np.ndarray | None]:
+def _expressions(samples: list[Samples], device) -> list[np.ndarray | None]:
     """Expression probabilities of every face crop, per shot (None without faces), one model batch."""
     crops = [np.concatenate(s.crops) if s.crops else np.zeros((0, 64, 64), np.uint8) for s in samples]
     everything = np.concatenate(crops) if crops else np.zeros((0, 64, 64), np.uint8)
@@ -410,7 +408,7 @@ def _expressions(samples: list[_Samples], device) -> list[np.ndarray | None]:
     return out
 
 
-def _shot_features(shot, first, last, s: _Samples, expr, stats, flow, fps, frame_height) -> ShotFeatures:
+def _shot_features(shot, first, last, s: Samples, expr, stats, flow, fps, frame_height) -> ShotFeatures:
     from .faces import shot_scale
 
     values: dict[str, float] = {}

@@ -51,15 +51,17 @@ class FlowMeter:
             self._design = np.stack([xs.ravel() / w - 0.5, ys.ravel() / h - 0.5, np.ones(h * w, np.float32)], 1)
             self._pinv = np.linalg.pinv(self._design)
         uv = flow.reshape(-1, 2)
-        total = float(np.hypot(uv[:, 0], uv[:, 1]).mean())
+        total = float(np.sqrt(np.einsum("ij,ij->i", uv, uv)).mean())
         model = self._design @ (self._pinv @ uv)
-        residual = np.hypot(*(uv - model).T)
-        # Refit on the pixels the first fit explains: the background, usually.
+        residual = np.sqrt(np.einsum("ij,ij->i", uv - model, uv - model))
+        # Refit on the pixels the first fit explains: the background, usually. (The normal
+        # equations of a 3-parameter fit: a 3x3 solve, a fifth of lstsq's cost.)
         keep = residual <= max(2.0 * float(np.median(residual)), 1e-3)
         if keep.sum() >= 12:
-            params = np.linalg.lstsq(self._design[keep], uv[keep], rcond=None)[0]
+            kept = self._design[keep]
+            params = np.linalg.solve(kept.T @ kept, kept.T @ uv[keep])
             model = self._design @ params
-            residual = np.hypot(*(uv - model).T)
+            residual = np.sqrt(np.einsum("ij,ij->i", uv - model, uv - model))
         camera = float(np.hypot(model[:, 0], model[:, 1]).mean())
         return total, camera, float(residual.mean())
 

@@ -53,7 +53,8 @@ def detect_in_frames(frames: Iterable[np.ndarray], fps: Fraction = Fraction(24),
 
 
 def shots_job(path: str | PathLike[str], cache=_DEFAULT_CACHE, device: str | None = None,
-              plan: ScoringPlan | None = None, thresholds: Thresholds = Thresholds()) -> Job[ShotList]:
+              plan: ScoringPlan | None = None, thresholds: Thresholds = Thresholds(),
+              feed=None) -> Job[ShotList]:
     """Finds the shots of one video file; a generator yielding (fraction, message).
 
     The result is the generator's return value (``engine.jobs.drive`` runs it). Closing
@@ -66,6 +67,10 @@ def shots_job(path: str | PathLike[str], cache=_DEFAULT_CACHE, device: str | Non
         device: "cuda", "cpu", ...; the best available by default.
         plan: How the network is applied; by device by default.
         thresholds: Decision thresholds.
+        feed: Another analyser that takes every decoded frame as well, so the file is
+            decoded once for both: its ``picture`` says what second picture the reader
+            makes (``FrameReader(also=...)``), and ``push_frame`` takes each frame.
+            Not fed when the shots come from the cache.
 
     Raises:
         MediaError: the file is not readable video at all.
@@ -88,13 +93,17 @@ def shots_job(path: str | PathLike[str], cache=_DEFAULT_CACHE, device: str | Non
     yield 0.0, f"{path.name}: loading the shot model"
     network = shared_network(device or pick_device())
     scorer = FrameScorer(network, plan or default_plan(network.device))
-    with FrameReader(path, size=INPUT_SIZE, pix_fmt="rgb24") as reader:
+    also = feed.picture if feed is not None else None
+    with FrameReader(path, size=INPUT_SIZE, pix_fmt="rgb24", also=also) as reader:
         total = max(reader.info.video.frame_count or 0, 1)
         fps = Fraction(reader.info.video.frame_rate or 0)
         problems: list[str] = []
         with prefetched(_batches(reader, problems), depth=8, name="shots-decode") as batches:
-            for batch in batches:
+            for batch, decoded in batches:
                 scorer.push(batch)
+                if feed is not None:
+                    for frame in decoded:
+                        feed.push_frame(frame)
                 yield min(scorer.scored / total, 0.99), f"{path.name}: frame {scorer.scored} of {total}"
         if scorer.received == 0:
             raise MediaError(path, problems[0] if problems else "no video frame could be decoded")
@@ -119,25 +128,28 @@ def _result(scorer: FrameScorer, fps: Fraction, warnings: list[str], thresholds:
                     transitions=transitions, single=single, many=many, warnings=warnings)
 
 
-def _batches(reader: FrameReader, problems: list[str]) -> Iterator[np.ndarray]:
-    """(k, 27, 48, 3) batches in frame order, for the prefetch thread.
+def _batches(reader: FrameReader, problems: list[str]) -> Iterator[tuple[np.ndarray, list]]:
+    """(k, 27, 48, 3) batches in frame order, with the frames decoded for them, for the
+    prefetch thread.
 
     Frames the decoder lost are replaced by the frame before, so frame numbers stay those
     of the file and a gap never looks like a cut. A decode failure ends the batches and is
     added to ``problems``; what decoded before it is kept.
     """
     batch: list[np.ndarray] = []
+    decoded: list = []
     last, expected = None, 0
     try:
         for frame in reader.frames():
             if frame.index > expected:
                 batch.extend([frame.image if last is None else last] * (frame.index - expected))
             batch.append(frame.image)
+            decoded.append(frame)
             last, expected = frame.image, frame.index + 1
             if len(batch) >= _BATCH:
-                yield np.stack(batch)
-                batch = []
+                yield np.stack(batch), decoded
+                batch, decoded = [], []
     except Exception as exc:  # noqa: BLE001 - whatever stops the decoder, keep what we have
         problems.append(f"decoding stopped after frame {expected - 1}: {exc}")
     if batch:
-        yield np.stack(batch)
+        yield np.stack(batch), decoded

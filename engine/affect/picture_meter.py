@@ -1,0 +1,172 @@
+"""Per-frame picture and motion measurements, made without knowing the shots.
+
+``PictureMeter`` takes every frame of a file (or of some ranges of it) at analysis size,
+in order, and keeps what the per-shot features need: picture statistics and optical
+flow for every frame, and a sparse grid of frames (``GRID_PER_SECOND``) spooled as
+JPEG to a temporary file, from which each shot's face and palette samples are taken
+once the shots are known. Not needing the shots lets the shot detector's decode feed
+it (one decode for every analyser); fed the frames of a few shots, it gives those
+shots the same measurements, because nothing it keeps depends on where it started
+except the flow of a range's first frame, which is a shot's first frame, whose flow
+is never kept.
+
+Memory stays flat over a long file: per frame only a dozen floats; the grid frames
+(about 25 kB each, 4 a second: ~350 MB an hour) wait on disk.
+"""
+from __future__ import annotations
+
+import math
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import cv2
+import numpy as np
+
+from .motion import FLOW_WIDTH, FlowMeter
+from .picture import FRAME_STATS, frame_stats
+
+STATS_WIDTH = 160
+#: Frames a second kept for face and palette samples (a shot shorter than a quarter
+#: second may get none: it is a flash, not a shot anyone reads a face in).
+GRID_PER_SECOND = 4
+# Faces: a sample every ~2 s, at least 2 and at most 8 per shot. The cascade
+# costs ~20 ms a 320-wide frame, every other measurement ~1 ms a frame.
+FACE_EVERY_S = 2.0
+MAX_FACE_SAMPLES = 8
+MAX_FACES = 4
+PALETTE_SAMPLES = 3
+# JPEG at this quality moves a 320-wide frame's pixels by ~1 grey level: the face cascade
+# and the palette see through it, and a frame costs ~25 kB instead of ~170 kB.
+_JPEG_QUALITY = 95
+# swscale's bilinear filter widens with the scale factor, so it does not alias when
+# shrinking; at 1280x720 -> 320x180 it costs 0.8 ms a frame, area 2.0 ms.
+INTERPOLATION = "bilinear"
+_GROW = 4096  # frames the per-frame arrays grow by when a file runs past its probed length
+
+
+@dataclass
+class Samples:
+    """One shot's sampled frames and what was found on them."""
+
+    face_frames: list[int]
+    palette_frames: list[int]
+    faces: list[list] = field(default_factory=list)   # per face frame: list of Face
+    crops: list[np.ndarray] = field(default_factory=list)
+    swatches: list[np.ndarray] = field(default_factory=list)
+
+
+def grid_step(fps: float) -> int:
+    """Frames between grid frames; grid frames are those whose index divides by it."""
+    return max(1, round(float(fps) / GRID_PER_SECOND))
+
+
+def pick(frames: list[int], count: int) -> list[int]:
+    """``count`` of ``frames`` spread evenly (all of them when there are fewer)."""
+    if count >= len(frames):
+        return list(frames)
+    return [frames[int((k + 0.5) * len(frames) / count)] for k in range(count)]
+
+
+class PictureMeter:
+    """Takes frames in order (``push``), then measures shots (``samples``, ``finish``).
+
+    Attributes:
+        size: (width, height) of the frames it takes.
+        decoded: Frames pushed.
+        warnings: Problems the decoder that fed it met (damaged results are not cached).
+    """
+
+    def __init__(self, fps: Fraction, size: tuple[int, int], frame_count: int = 0):
+        self.fps = Fraction(fps)
+        self.size = (int(size[0]), int(size[1]))
+        self.step = grid_step(float(self.fps))
+        self.decoded = 0
+        self.warnings: list[str] = []
+        w, h = self.size
+        self._stats_size = (STATS_WIDTH, max(2, round(h * STATS_WIDTH / w)))
+        self._flow_size = (FLOW_WIDTH, max(2, round(h * FLOW_WIDTH / w)))
+        self._stats = np.full((max(frame_count, 1), len(FRAME_STATS)), np.nan)
+        self._flow = np.full((max(frame_count, 1), 3), np.nan)
+        self._times = np.full(max(frame_count, 1), np.nan)
+        self._flow_meter = FlowMeter()
+        self._last = -2
+        self._spool = tempfile.TemporaryFile(prefix="moviola-grid-")
+        self._grid: dict[int, tuple[int, int]] = {}  # frame -> (offset, length) in the spool
+
+    # -- taking frames ---------------------------------------------------------------
+
+    def push(self, index: int, time: float, image: np.ndarray) -> None:
+        """One BGR frame at ``size``; frames come in order, ranges may leave gaps."""
+        if index >= len(self._times):
+            self._grow(index + _GROW)
+        if index != self._last + 1:
+            self._flow_meter = FlowMeter()  # a gap: flow must not measure across it
+        self._last = index
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        small = cv2.resize(image, self._stats_size, interpolation=cv2.INTER_AREA)
+        self._stats[index] = frame_stats(small, gray)
+        self._flow[index] = self._flow_meter.push(
+            cv2.resize(gray, self._flow_size, interpolation=cv2.INTER_AREA), False)
+        self._times[index] = time
+        if index % self.step == 0:
+            ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
+            if ok:
+                self._grid[index] = (self._spool.tell(), len(jpeg))
+                self._spool.write(jpeg.tobytes())
+        self.decoded += 1
+
+    def push_frame(self, frame) -> None:
+        """A ``Frame`` from a reader whose second picture (``Frame.also``) is this meter's."""
+        self.push(frame.index, frame.time, frame.also)
+
+    @property
+    def picture(self) -> tuple[tuple[int, int], str, str]:
+        """What a reader feeding ``push_frame`` must make (``FrameReader(also=...)``)."""
+        return self.size, "bgr24", INTERPOLATION
+
+    # -- measuring shots -------------------------------------------------------------
+
+    def per_frame(self, frame_count: int, shot_starts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(times, stats, flow) over ``frame_count`` frames (NaN where no frame came).
+
+        Flow is in frame widths per second, and NaN on each shot's first frame: the
+        flow there measured the cut, not motion.
+        """
+        if frame_count > len(self._times):
+            self._grow(frame_count)
+        times = self._times[:frame_count].copy()
+        stats = self._stats[:frame_count].copy()
+        flow = self._flow[:frame_count] * (float(self.fps) / self._flow_size[0])
+        starts = np.asarray([s for s in shot_starts if 0 <= s < frame_count], int)
+        flow[starts] = np.nan
+        return times, stats, flow
+
+    def samples(self, first: int, last: int) -> Samples:
+        """Face and palette frames of the shot ``first..last`` (inclusive), from the grid."""
+        grid = [f for f in range(-(-first // self.step) * self.step, last + 1, self.step) if f in self._grid]
+        seconds = (last - first + 1) / float(self.fps)
+        count = min(MAX_FACE_SAMPLES, max(2, math.ceil(seconds / FACE_EVERY_S)))
+        return Samples(pick(grid, count), pick(grid, PALETTE_SAMPLES))
+
+    def grid_frame(self, index: int) -> np.ndarray:
+        """A grid frame back from the spool (BGR, at ``size``)."""
+        offset, length = self._grid[index]
+        self._spool.seek(offset)
+        data = np.frombuffer(self._spool.read(length), np.uint8)
+        self._spool.seek(0, 2)
+        return cv2.imdecode(data, cv2.IMREAD_COLOR)
+
+    def swatch(self, image: np.ndarray) -> np.ndarray:
+        """The small picture the palette is clustered from."""
+        small = cv2.resize(image, self._stats_size, interpolation=cv2.INTER_AREA)
+        return cv2.resize(small, (40, max(1, self._stats_size[1] // 4)), interpolation=cv2.INTER_AREA)
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def _grow(self, length: int) -> None:
+        extra = length - len(self._times)
+        self._stats = np.concatenate([self._stats, np.full((extra, len(FRAME_STATS)), np.nan)])
+        self._flow = np.concatenate([self._flow, np.full((extra, 3), np.nan)])
+        self._times = np.concatenate([self._times, np.full(extra, np.nan)])

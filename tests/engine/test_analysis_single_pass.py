@@ -1,0 +1,75 @@
+"""One decode for every analyser: `moviola-cli analyze` decodes each frame of a file once,
+and the features it measures on the way are those a separate decode measures."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from engine.media import FrameReader
+
+SEQUENCE = "sequences/seq04_25fps.mp4"  # 582 frames: cuts, dissolves and fades
+
+
+def test_a_reader_makes_a_second_picture_from_the_same_decode(media):
+    path = media / SEQUENCE
+    with FrameReader(path, size=(48, 27), pix_fmt="rgb24", also=((320, 180), "bgr24", "bilinear")) as both:
+        pairs = [(f.image, f.also) for f in both.frames(0, 40)]
+    with FrameReader(path, size=(48, 27), pix_fmt="rgb24") as small:
+        alone = [f.image for f in small.frames(0, 40)]
+    with FrameReader(path, size=(320, 180), pix_fmt="bgr24", interpolation="bilinear") as large:
+        apart = [f.image for f in large.frames(0, 40)]
+    assert len(pairs) == len(alone) == len(apart) == 40
+    assert all(np.array_equal(a, b) for (a, _), b in zip(pairs, alone))
+    assert all(np.array_equal(a, b) for (_, a), b in zip(pairs, apart))
+    with pytest.raises(ValueError, match="interpolation"):
+        FrameReader(path, size=(48, 27), interpolation="sharpest")
+
+
+def test_analyze_decodes_once_and_measures_what_a_separate_decode_does(media, tmp_path, monkeypatch, capsys):
+    import engine.cli
+    from engine.affect.features import ANALYSER, FEATURE_NAMES, TRACKS, VERSION, features_job
+    from engine.cache.fingerprint import fingerprint
+    from engine.cache.store import AnalysisCache
+    from engine.jobs import drive
+    from engine.media import probe
+    from engine.shots import ANALYSER as SHOTS
+    from engine.shots import VERSION as SHOTS_VERSION
+    from engine.shots import ShotList
+
+    path = media / SEQUENCE
+    monkeypatch.setenv("MOVIOLA_CACHE_DIR", str(tmp_path / "cache"))
+    converted = []
+    real = FrameReader._convert
+
+    def counting(self, index, frame):
+        converted.append(index)
+        return real(self, index, frame)
+
+    monkeypatch.setattr(FrameReader, "_convert", counting)
+    assert engine.cli.main(["analyze", str(path), "--json"]) == 0
+    [shown] = json.loads(capsys.readouterr().out)
+    frames = probe(path).video.frame_count
+    # every frame decoded and converted once, for the shot detector and the picture analysers both
+    assert sorted(converted) == list(range(frames))
+    assert len(shown["shots"]) >= 10
+
+    cache = AnalysisCache()
+    key = fingerprint(path)
+    single = cache.get(key, ANALYSER, VERSION)
+    shots = ShotList.from_cache(cache.get(key, SHOTS, SHOTS_VERSION))
+    separate = drive(features_job(path, shots, cache=None, device="cpu"))
+    assert len(converted) > frames  # the separate run decoded the shots' frames again
+    assert [(s.start_frame, s.end_frame) for s in separate.shots] == [tuple(s) for s in shots.shots]
+    for shot in separate.shots:
+        stored = single["shots"][f"{shot.start_frame}:{shot.end_frame}"]
+        assert {k: stored["values"][k] for k in FEATURE_NAMES} == {k: shot.values[k] for k in FEATURE_NAMES}
+        assert stored["shot_scale"] == shot.shot_scale
+        assert [tuple(p) for p in stored["palette"]] == [tuple(p) for p in shot.palette]
+    for name in TRACKS:
+        assert np.array_equal(np.asarray(single["tracks"][name]), separate.tracks[name].astype(np.float32),
+                              equal_nan=True), name
+    # what the editor sees: the analysis' shot scores come from those features
+    first = shown["shots"][0]
+    assert first["features"]["brightness"] == pytest.approx(separate.shots[0].values["brightness"], abs=1e-5)
