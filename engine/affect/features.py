@@ -13,7 +13,6 @@ only the shots the cache has not seen.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,14 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.jobs import Job
-from engine.media import FrameReader, MediaError, iter_audio
-from engine.media.prefetch import prefetched
+from engine.jobs import Job, scaled
+from engine.media import MediaError, iter_audio
 
 from . import sound as snd
 from .motion import motion_peaks, strongest_second
 from .picture import FRAME_STATS, palette
-from .picture_meter import MAX_FACES, PictureMeter, Samples
+from .picture_meter import PictureMeter, Samples
 
 ANALYSER = "affect.features"
 #: Bump whenever a feature's value for the same shot would change.
@@ -41,10 +39,6 @@ ANALYSER = "affect.features"
 #: 4: face and palette samples from the meter's grid (4 frames a second, via JPEG).
 VERSION = "4"
 ANALYSIS_WIDTH = 320
-# Threads for faces and sound once the frames are decoded (OpenCV and the decoder release
-# the GIL); shots' sampled frames are read back from the meter this many at a time.
-_WORKERS = min(8, os.cpu_count() or 1)
-_FACE_CHUNK = 64
 # Hanjalic's rhythm: cuts per minute in a window centred on the shot.
 CUT_WINDOW_S = 20.0
 EXPRESSIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -184,7 +178,7 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
     # frames are decoded, those leave cores idle.
     track, problem = None, None
     stop = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="affect")
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="affect-sound")
     try:
         sound = None
         if stored is not None and stored.get("sound") is not None:
@@ -198,7 +192,7 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
                 yield from _picture_pass(path, shots, missing, frames)
                 timings["decode+picture+motion"] = time.perf_counter() - t
             warnings.extend(w for w in frames.warnings if w not in warnings)
-            measured = yield from _measure(path, shots, missing, frames, times, tracks, timings, device, pool)
+            measured = yield from _measure(path, shots, missing, frames, times, tracks, timings, device)
         else:
             yield 0.0, f"{path.name}: features from the cache"
             measured = {}
@@ -295,30 +289,14 @@ def _cut_rate(cut_starts: np.ndarray, centre: float, n: int, fps: float) -> floa
 
 
 def _picture_pass(path: Path, shots, missing, meter: PictureMeter) -> Job[None]:
-    """Decode the frames of the ``missing`` shots into ``meter`` (in a thread, so decoding
-    overlaps the measurements)."""
+    """Decode the frames of the ``missing`` shots into ``meter``."""
     n = int(shots.frame_count)
     ranges = _merge([(s.start_frame, min(s.end_frame, n - 1) + 1) for s in missing])
-    total = sum(b - a for a, b in ranges)
-    done = 0
-    size, pix_fmt, interpolation = meter.picture
-    with FrameReader(path, size=size, pix_fmt=pix_fmt, interpolation=interpolation) as reader:
-        for a, b in ranges:
-            with prefetched(reader.frames(a, b), depth=16, name="affect-decode") as frames:
-                for frame in frames:
-                    meter.push(frame.index, frame.time, frame.image)
-                    done += 1
-                    if done % 32 == 0:
-                        yield 0.05 + 0.85 * done / max(total, 1), f"{path.name}: frame {done} of {total}"
-            if frames.error is not None:
-                reader.warnings.append(f"decoding stopped in frames {a}..{b - 1}: {frames.error}")
-        meter.warnings.extend(w for w in reader.warnings[len(reader.info.warnings):] if w not in meter.warnings)
+    yield from scaled(meter.decode(path, ranges), 0.05, 0.9)
 
 
-def _measure(path, shots, missing, meter: PictureMeter, times, tracks, timings, device, pool) -> Job[dict]:
+def _measure(path, shots, missing, meter: PictureMeter, times, tracks, timings, device) -> Job[dict]:
     """Per-shot picture, motion and face features of the ``missing`` shots from ``meter``."""
-    from .faces import DOWNSCALED_MIN_NEIGHBORS, MIN_SIZE, FaceDetector, fer_crops
-
     if meter.decoded == 0:
         raise MediaError(path, "no video frame could be decoded")
     n = len(times)
@@ -329,33 +307,16 @@ def _measure(path, shots, missing, meter: PictureMeter, times, tracks, timings, 
     for j, name in enumerate(("motion", "camera_motion", "subject_motion")):
         tracks[name][:] = np.where(np.isnan(flow[:, j]), tracks[name], flow[:, j])
 
-    yield 0.9, f"{path.name}: faces"
     t = time.perf_counter()
-    # The cascade's 50 px minimum is meant for ~640-wide frames (see faces.py); one
-    # detector per thread (a cascade is not thread-safe).
-    local = threading.local()
-
-    def faces(image):
-        if not hasattr(local, "detector"):
-            local.detector = FaceDetector(min_size=max(20, round(MIN_SIZE * meter.size[0] / 640)),
-                                          min_neighbors=DOWNSCALED_MIN_NEIGHBORS)
-        found = local.detector.detect(image)[:MAX_FACES]
-        return found, (fer_crops(image, found) if found else None)
-
     samples = [meter.samples(shot.start_frame, min(shot.end_frame, n - 1)) for shot in missing]
-    for at in range(0, len(samples), _FACE_CHUNK):  # a chunk's frames in memory at a time
-        chunk = samples[at:at + _FACE_CHUNK]
-        images = {f: meter.grid_frame(f) for s in chunk for f in sorted({*s.face_frames, *s.palette_frames})}
-        looked = sorted({f for s in chunk for f in s.face_frames})
-        found = dict(zip(looked, pool.map(faces, [images[f] for f in looked])))
-        for s in chunk:
-            for f in s.face_frames:
-                boxes, crops = found[f]
-                s.faces.append(boxes)
-                if crops is not None:
-                    s.crops.append(crops)
-            s.swatches.extend(meter.swatch(images[f]) for f in s.palette_frames)
-        yield 0.9 + 0.02 * min(at + _FACE_CHUNK, len(samples)) / len(samples), f"{path.name}: faces"
+    found = yield from scaled(meter.faces([f for s in samples for f in s.face_frames]), 0.9, 0.92)
+    for s in samples:
+        for f in s.face_frames:
+            boxes, crops = found[f]
+            s.faces.append(boxes)
+            if crops is not None:
+                s.crops.append(crops)
+        s.swatches.extend(meter.swatch(meter.grid_frame(f)) for f in s.palette_frames)
     timings["faces"] = time.perf_counter() - t
 
     yield 0.92, f"{path.name}: expressions"

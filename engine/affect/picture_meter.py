@@ -1,10 +1,11 @@
 """Per-frame picture and motion measurements, made without knowing the shots.
 
 ``PictureMeter`` takes every frame of a file (or of some ranges of it) at analysis size,
-in order, and keeps what the per-shot features need: picture statistics and optical
+in order, and keeps what the per-shot analysers need: picture statistics and optical
 flow for every frame, and a sparse grid of frames (``GRID_PER_SECOND``) spooled as
-JPEG to a temporary file, from which each shot's face and palette samples are taken
-once the shots are known. Not needing the shots lets the shot detector's decode feed
+JPEG to a temporary file, from which each shot's face, palette and look samples are
+taken once the shots are known. Faces found on a grid frame are kept, so the emotion
+features and the proposer's cut facts share one detection. Not needing the shots lets the shot detector's decode feed
 it (one decode for every analyser); fed the frames of a few shots, it gives those
 shots the same measurements, because nothing it keeps depends on where it started
 except the flow of a range's first frame, which is a shot's first frame, whose flow
@@ -16,13 +17,21 @@ Memory stays flat over a long file: per frame only a dozen floats; the grid fram
 from __future__ import annotations
 
 import math
+import os
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import cv2
 import numpy as np
 
+from engine.jobs import Job
+from engine.media import FrameReader
+from engine.media.prefetch import prefetched
+
+from .faces import DOWNSCALED_MIN_NEIGHBORS, MIN_SIZE, FaceDetector, fer_crops
 from .motion import FLOW_WIDTH, FlowMeter
 from .picture import FRAME_STATS, frame_stats
 
@@ -30,11 +39,14 @@ STATS_WIDTH = 160
 #: Frames a second kept for face and palette samples (a shot shorter than a quarter
 #: second may get none: it is a flash, not a shot anyone reads a face in).
 GRID_PER_SECOND = 4
-# Faces: a sample every ~2 s, at least 2 and at most 8 per shot. The cascade
-# costs ~20 ms a 320-wide frame, every other measurement ~1 ms a frame.
+# Faces are looked for every half second of a shot, at least twice (the proposer's cut
+# facts want them that often); the emotion features use at most 8 of those, one every
+# ~2 s. The cascade costs ~20-30 ms a 320-wide frame, every other measurement ~1 ms.
+FACE_LOOK_EVERY_S = 0.5
 FACE_EVERY_S = 2.0
 MAX_FACE_SAMPLES = 8
 MAX_FACES = 4
+_FACE_CHUNK = 256  # grid frames read back from the spool at a time
 PALETTE_SAMPLES = 3
 # JPEG at this quality moves a 320-wide frame's pixels by ~1 grey level: the face cascade
 # and the palette see through it, and a frame costs ~25 kB instead of ~170 kB.
@@ -93,6 +105,8 @@ class PictureMeter:
         self._last = -2
         self._spool = tempfile.TemporaryFile(prefix="moviola-grid-")
         self._grid: dict[int, tuple[int, int]] = {}  # frame -> (offset, length) in the spool
+        self._faces: dict[int, tuple[list, np.ndarray | None]] = {}  # frame -> (faces, crops)
+        self._local = threading.local()
 
     # -- taking frames ---------------------------------------------------------------
 
@@ -125,6 +139,24 @@ class PictureMeter:
         """What a reader feeding ``push_frame`` must make (``FrameReader(also=...)``)."""
         return self.size, "bgr24", INTERPOLATION
 
+    def decode(self, path, ranges: list[tuple[int, int]]) -> Job[None]:
+        """Decode frames ``a <= index < b`` of each range of ``path`` into the meter
+        (in a thread, so decoding overlaps the measurements); yields (fraction, message)."""
+        size, pix_fmt, interpolation = self.picture
+        total = sum(b - a for a, b in ranges)
+        done = 0
+        with FrameReader(path, size=size, pix_fmt=pix_fmt, interpolation=interpolation) as reader:
+            for a, b in ranges:
+                with prefetched(reader.frames(a, b), depth=16, name="picture-decode") as frames:
+                    for frame in frames:
+                        self.push(frame.index, frame.time, frame.image)
+                        done += 1
+                        if done % 32 == 0:
+                            yield done / max(total, 1), f"{reader.path.name}: frame {done} of {total}"
+                if frames.error is not None:
+                    reader.warnings.append(f"decoding stopped in frames {a}..{b - 1}: {frames.error}")
+            self.warnings.extend(w for w in reader.warnings[len(reader.info.warnings):] if w not in self.warnings)
+
     # -- measuring shots -------------------------------------------------------------
 
     def per_frame(self, frame_count: int, shot_starts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,12 +174,43 @@ class PictureMeter:
         flow[starts] = np.nan
         return times, stats, flow
 
+    def grid(self, first: int, last: int) -> list[int]:
+        """The grid frames kept in the shot ``first..last`` (inclusive)."""
+        return [f for f in range(-(-first // self.step) * self.step, last + 1, self.step) if f in self._grid]
+
+    def face_frames(self, first: int, last: int) -> list[int]:
+        """Where faces are looked for in the shot ``first..last``: every ``FACE_LOOK_EVERY_S``."""
+        seconds = (last - first + 1) / float(self.fps)
+        return pick(self.grid(first, last), max(2, math.ceil(seconds / FACE_LOOK_EVERY_S)))
+
     def samples(self, first: int, last: int) -> Samples:
-        """Face and palette frames of the shot ``first..last`` (inclusive), from the grid."""
-        grid = [f for f in range(-(-first // self.step) * self.step, last + 1, self.step) if f in self._grid]
+        """The emotion features' face and palette frames of the shot ``first..last``."""
         seconds = (last - first + 1) / float(self.fps)
         count = min(MAX_FACE_SAMPLES, max(2, math.ceil(seconds / FACE_EVERY_S)))
-        return Samples(pick(grid, count), pick(grid, PALETTE_SAMPLES))
+        return Samples(pick(self.face_frames(first, last), count), pick(self.grid(first, last), PALETTE_SAMPLES))
+
+    def faces(self, frames) -> Job[dict[int, tuple[list, np.ndarray | None]]]:
+        """Faces (largest first, at most ``MAX_FACES``) and their classifier crops on grid
+        ``frames``, found in threads, each frame once for the meter's life; yields (fraction,
+        message)."""
+        wanted = sorted(set(frames) - set(self._faces))
+        workers = min(8, os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="faces") as pool:
+            for at in range(0, len(wanted), _FACE_CHUNK):
+                chunk = wanted[at:at + _FACE_CHUNK]
+                images = [self.grid_frame(f) for f in chunk]
+                self._faces.update(zip(chunk, pool.map(self._detect, images)))
+                yield min(at + _FACE_CHUNK, len(wanted)) / len(wanted), f"faces on {len(wanted)} frames"
+        return {f: self._faces[f] for f in frames}
+
+    def _detect(self, image: np.ndarray) -> tuple[list, np.ndarray | None]:
+        detector = getattr(self._local, "detector", None)
+        if detector is None:  # one per thread: a cascade is not thread-safe
+            # The cascade's 50 px minimum is meant for ~640-wide frames (see faces.py).
+            detector = self._local.detector = FaceDetector(
+                min_size=max(20, round(MIN_SIZE * self.size[0] / 640)), min_neighbors=DOWNSCALED_MIN_NEIGHBORS)
+        found = detector.detect(image)[:MAX_FACES]
+        return found, (fer_crops(image, found) if found else None)
 
     def grid_frame(self, index: int) -> np.ndarray:
         """A grid frame back from the spool (BGR, at ``size``)."""

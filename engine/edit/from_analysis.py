@@ -8,7 +8,7 @@ from pathlib import Path
 import opentimelineio as otio
 
 from engine.analysis import Analysis, analysis_job
-from engine.edit.facts import FileFacts
+from engine.analysis.facts import FileFacts
 from engine.edit.inputs import AnalysedShot, from_shot_list
 from engine.jobs import Job, scaled
 
@@ -51,8 +51,8 @@ def proposal_pool_job(paths: Sequence[str | PathLike[str]], must_use: Mapping[in
             analysed, which the cache makes quick for analysed files).
         cache: An ``AnalysisCache``; the user's by default.
     """
+    from engine.analysis.facts import facts_job
     from engine.cache.store import AnalysisCache
-    from engine.edit.facts import facts_job
 
     cache = cache if cache is not None else AnalysisCache()
     must_use, excluded = must_use or {}, excluded or {}

@@ -1,5 +1,6 @@
 """One decode for every analyser: `moviola-cli analyze` decodes each frame of a file once,
-and the features it measures on the way are those a separate decode measures."""
+for shots, emotion features and the proposer's cut facts, and the features it measures on
+the way are those a separate decode measures."""
 from __future__ import annotations
 
 import json
@@ -59,6 +60,14 @@ def test_analyze_decodes_once_and_measures_what_a_separate_decode_does(media, tm
     key = fingerprint(path)
     single = cache.get(key, ANALYSER, VERSION)
     shots = ShotList.from_cache(cache.get(key, SHOTS, SHOTS_VERSION))
+    # the proposer's cut facts were measured in the same pass: it decodes nothing more
+    from engine.analysis.facts import facts_job
+    facts = drive(facts_job(path, shots))
+    assert len(converted) == frames and len(facts.shots) == len(shots.shots)
+    # the emotion features' face frames are some of the facts' (one detection each): a face the
+    # features counted is a face the facts found
+    with_faces = [i for i, s in enumerate(shown["shots"]) if s["features"]["face_count"] > 0]
+    assert with_faces and all(facts.shots[i].face_frames for i in with_faces)
     separate = drive(features_job(path, shots, cache=None, device="cpu"))
     assert len(converted) > frames  # the separate run decoded the shots' frames again
     assert [(s.start_frame, s.end_frame) for s in separate.shots] == [tuple(s) for s in shots.shots]

@@ -6,12 +6,15 @@
   wheel, never downloaded), so no audio edit falls inside a word; where the file has a
   transcript (in the cache), the ranges come from its word boundaries instead (see
   ``engine.transcript.speech``), looked up on every call so a transcript made later counts;
-* **motion peaks**: frames of action, peaks of the per-frame motion that
-  ``engine.affect.features`` already measured (read from its cache entry; measured
-  here with the same ``FlowMeter`` only when that entry is missing);
+* **motion peaks**: frames of action, peaks of the per-frame motion the picture meter
+  measured for ``engine.affect.features`` too;
 * **faces**: frames where the face detector of ``engine.affect.faces`` found a face,
   sampled twice a second, and the largest face's height over the frame's;
 * **look**: an HSV colour histogram, for jump-cut checks.
+
+Faces, looks and motion come from the ``PictureMeter`` the analysis' single decode fed
+(``engine.analysis``), sharing its face detections with the emotion features; called on
+its own, ``facts_job`` decodes the file into a meter of its own.
 
 The result is cached per file under its own analyser name and version, so proposals,
 Keep and Reject read it instead of decoding anything.
@@ -28,17 +31,16 @@ from pathlib import Path
 import numpy as np
 
 from engine.cache.codec import register_dataclass
-from engine.jobs import Job
+from engine.jobs import Job, scaled
 
 ANALYSER = "edit.facts"
 #: Bump whenever a fact for the same shot would change.
-VERSION = "2"
+#: 3: faces and looks on the picture meter's grid frames.
+VERSION = "3"
 VAD_RATE = 16000
-FACE_EVERY_S = 0.5
 LOOK_SAMPLES = 3
 HIST_BINS = (8, 4, 4)  # hue, saturation, value
 PEAK_SPACING_S = 0.25
-DECODE_WIDTH = 320
 
 FrameRange = tuple[int, int]
 _DEFAULT_CACHE = object()
@@ -76,7 +78,8 @@ class FileFacts:
         return None
 
 
-def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE) -> Job[FileFacts]:
+def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE,
+              frames=None) -> Job[FileFacts]:
     """Speech, motion peaks, faces and look of every shot of ``path``; yields (fraction, message).
 
     Args:
@@ -84,6 +87,8 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE)
         shots: Its ``engine.shots.ShotList``.
         info: Its ``MediaInfo`` (probed when None).
         cache: An ``AnalysisCache``; the user's by default, None for none.
+        frames: A ``PictureMeter`` already fed every frame of the file; without one, the
+            file is decoded here.
     """
     from engine.cache.fingerprint import fingerprint
 
@@ -112,11 +117,9 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE)
     if info.audio:
         speech, checked = speech_ranges(path, fps, n), True
 
-    motion = _cached_motion(path, n, cache, key)
-    yield 0.3, f"{path.name}: faces, looks" + ("" if motion is not None else " and motion")
-    pictures = yield from _picture_pass(path, shots, info, fps, n, need_motion=motion is None)
-    if motion is None:
-        motion = pictures["motion"]
+    yield 0.3, f"{path.name}: faces and looks"
+    pictures = yield from scaled(_pictures(path, shots, info, fps, n, frames), 0.3, 1.0)
+    motion = pictures["motion"]
 
     result = []
     for i, (a, b) in enumerate(wanted):
@@ -221,20 +224,6 @@ def speech_ranges(path: str | PathLike[str], fps: Fraction, frame_count: int) ->
 # -- motion --------------------------------------------------------------------------
 
 
-def _cached_motion(path: Path, n: int, cache, key) -> np.ndarray | None:
-    """The per-frame motion track ``engine.affect.features`` stored for this file, if any."""
-    if cache is None:
-        return None
-    from engine.affect import features
-
-    stored = cache.get(key, features.ANALYSER, features.VERSION)
-    try:
-        track = np.asarray(stored["tracks"]["motion"], float)
-    except (TypeError, KeyError):
-        return None
-    return track if len(track) == n else None
-
-
 def peak_frames(motion: np.ndarray, first: int, last: int, fps: float) -> list[int]:
     """Frames of action in ``first..last``: the peaks ``engine.affect.motion.motion_peaks``
     counts (same prominence and spacing), as frame numbers."""
@@ -253,11 +242,6 @@ def peak_frames(motion: np.ndarray, first: int, last: int, fps: float) -> list[i
 # -- faces and looks -----------------------------------------------------------------
 
 
-def _evenly(first: int, last: int, count: int) -> list[int]:
-    length = last - first + 1
-    return sorted({first + int((k + 0.5) * length / count) for k in range(min(count, length))})
-
-
 def look_vector(bgr: np.ndarray) -> np.ndarray:
     """Normalised HSV histogram of one frame (``HIST_BINS`` bins)."""
     import cv2
@@ -267,54 +251,29 @@ def look_vector(bgr: np.ndarray) -> np.ndarray:
     return (hist / max(float(hist.sum()), 1.0)).astype(np.float32)
 
 
-def _picture_pass(path: Path, shots, info, fps: Fraction, n: int, need_motion: bool) -> Job[dict]:
-    """One decode: faces every ``FACE_EVERY_S``, looks on a few frames, flow if asked."""
-    import cv2
-
-    from engine.affect.faces import DOWNSCALED_MIN_NEIGHBORS, MIN_SIZE, FaceDetector
+def _pictures(path: Path, shots, info, fps: Fraction, n: int, frames) -> Job[dict]:
+    """Faces and looks of every shot, and the motion track, from the picture meter."""
     from engine.affect.features import analysis_size
-    from engine.affect.motion import FLOW_WIDTH, FlowMeter
-    from engine.media import FrameReader
+    from engine.affect.picture_meter import PictureMeter, pick
 
-    size = analysis_size(info.video.width, info.video.height)
-    detector = FaceDetector(min_size=max(20, round(MIN_SIZE * size[0] / 640)),
-                            min_neighbors=DOWNSCALED_MIN_NEIGHBORS)
-    face_at: dict[int, int] = {}
-    look_at: dict[int, int] = {}
-    starts = set()
-    for i, shot in enumerate(shots.shots):
-        a, b = int(shot[0]), min(int(shot[1]), n - 1)
-        starts.add(a)
-        count = max(2, math.ceil((b - a + 1) / float(fps) / FACE_EVERY_S))
-        for f in _evenly(a, b, count):
-            face_at[f] = i
-        for f in _evenly(a, b, LOOK_SAMPLES):
-            look_at[f] = i
-    faces: list[dict[int, float]] = [{} for _ in shots.shots]
-    counts = [0] * len(shots.shots)
-    looks: list[list[np.ndarray]] = [[] for _ in shots.shots]
-    motion = np.full(n, np.nan)
-    meter = FlowMeter()
-    flow_size = (FLOW_WIDTH, max(2, round(size[1] * FLOW_WIDTH / size[0])))
-    wanted = set(face_at) | set(look_at)
-    last_needed = n if need_motion else (max(wanted) + 1 if wanted else 0)
-    with FrameReader(path, size=size, pix_fmt="bgr24") as reader:
-        for frame in reader.frames(0, last_needed):
-            i = frame.index
-            img = frame.image
-            if need_motion:
-                gray = cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), flow_size, interpolation=cv2.INTER_AREA)
-                motion[i] = meter.push(gray, i in starts)[0]
-            if i in face_at:
-                found = detector.detect(img)
-                s = face_at[i]
-                faces[s][i] = (found[0].h / img.shape[0]) if found else 0.0
-                counts[s] = max(counts[s], len(found))
-            if i in look_at:
-                looks[look_at[i]].append(look_vector(img))
-            if i % 64 == 0:
-                yield 0.3 + 0.7 * i / max(last_needed, 1), f"{path.name}: frame {i} of {last_needed}"
-    # Motion in frame widths per second, as engine.affect.features stores it.
-    motion *= float(fps) / flow_size[0]
-    return {"faces": faces, "counts": counts, "motion": motion,
-            "looks": [np.mean(v, axis=0).astype(np.float32) if v else None for v in looks]}
+    own = frames is None or frames.decoded == 0
+    if own:
+        frames = PictureMeter(fps, analysis_size(info.video.width, info.video.height), n)
+    try:
+        if own:
+            yield from scaled(frames.decode(path, [(0, n)]), 0.0, 0.7)
+        spans = [(int(s[0]), min(int(s[1]), n - 1)) for s in shots.shots]
+        looked = [frames.face_frames(a, b) for a, b in spans]
+        found = yield from scaled(frames.faces([f for fs in looked for f in fs]), 0.7, 0.95)
+        faces, counts, looks = [], [], []
+        for (a, b), where in zip(spans, looked):
+            height = frames.size[1]
+            faces.append({f: (found[f][0][0].h / height if found[f][0] else 0.0) for f in where})
+            counts.append(max((len(found[f][0]) for f in where), default=0))
+            seen = [look_vector(frames.grid_frame(f)) for f in pick(frames.grid(a, b), LOOK_SAMPLES)]
+            looks.append(np.mean(seen, axis=0).astype(np.float32) if seen else None)
+        motion = frames.per_frame(n, [a for a, _ in spans])[2][:, 0]
+    finally:
+        if own:
+            frames.close()
+    return {"faces": faces, "counts": counts, "motion": motion, "looks": looks}
