@@ -12,7 +12,8 @@ except the flow of a range's first frame, which is a shot's first frame, whose f
 is never kept.
 
 Memory stays flat over a long file: per frame only a dozen floats; the grid frames
-(about 25 kB each, 4 a second: ~350 MB an hour) wait on disk.
+(about 25 kB each, 4 a second: ~350 MB an hour) wait on disk, in a nameless temporary
+file in the cache folder that goes when the meter closes (or the process ends).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ import numpy as np
 from engine.jobs import Job
 from engine.media import FrameReader
 from engine.media.prefetch import prefetched
+from engine.settings import cache_dir
 
 from .faces import DOWNSCALED_MIN_NEIGHBORS, MIN_SIZE, FaceDetector, fer_crops
 from .motion import FLOW_WIDTH, FlowMeter
@@ -103,7 +105,10 @@ class PictureMeter:
         self._times = np.full(max(frame_count, 1), np.nan)
         self._flow_meter = FlowMeter()
         self._last = -2
-        self._spool = tempfile.TemporaryFile(prefix="moviola-grid-")
+        # In the cache folder, on disk: /tmp is often a RAM disk on Linux workstations.
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        self._spool = tempfile.TemporaryFile(prefix="moviola-grid-", dir=folder)
         self._grid: dict[int, tuple[int, int]] = {}  # frame -> (offset, length) in the spool
         self._faces: dict[int, tuple[list, np.ndarray | None]] = {}  # frame -> (faces, crops)
         self._local = threading.local()
