@@ -38,6 +38,7 @@ ANALYSER = "edit.facts"
 #: 3: faces and looks on the picture meter's grid frames.
 VERSION = "3"
 VAD_RATE = 16000
+VAD_BLOCK_S = 300
 LOOK_SAMPLES = 3
 HIST_BINS = (8, 4, 4)  # hue, saturation, value
 PEAK_SPACING_S = 0.25
@@ -186,39 +187,55 @@ def speech_ranges(path: str | PathLike[str], fps: Fraction, frame_count: int) ->
     """Frame ranges (inclusive) of ``path`` in which someone speaks.
 
     Silero's own 30 ms padding keeps word onsets and tails inside the ranges; a range
-    covers every frame whose picture overlaps the speech.
+    covers every frame whose picture overlaps the speech. The sound is heard in blocks
+    of ``VAD_BLOCK_S`` (a whole feature's 16 kHz sound would be ~230 MB an hour, twice
+    that while joined); speech running across a block's edge gives two ranges that
+    touch, joined here. Silero's state restarts with each block, which moves a range's
+    end by a frame here and there (0.6 % of the speech frames on the lecture in 60-s blocks).
     """
-    import torch
-    from silero_vad import get_speech_timestamps
-
     from engine.media import MediaError, iter_audio
 
+    rate = float(fps)
+    ranges: list[FrameRange] = []
+    block: list[np.ndarray] = []
+    heard = 0  # samples in the blocks already heard
     try:
-        chunks = [c[0] for c in iter_audio(path, VAD_RATE, 1, chunk_seconds=30.0)]
+        for chunk in iter_audio(path, VAD_RATE, 1, chunk_seconds=30.0):
+            block.append(chunk[0])
+            if sum(len(c) for c in block) >= VAD_BLOCK_S * VAD_RATE:
+                heard = _hear(np.concatenate(block), heard, rate, frame_count, ranges)
+                block = []
     except MediaError as exc:
         if exc.problem == "no audio stream":
             return []
         raise
-    if not chunks:
-        return []
-    audio = torch.from_numpy(np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32))
+    if block:
+        _hear(np.concatenate(block), heard, rate, frame_count, ranges)
+    return ranges
+
+
+def _hear(samples: np.ndarray, offset: int, rate: float, frame_count: int, ranges: list[FrameRange]) -> int:
+    """Add the speech in ``samples`` (starting ``offset`` samples into the file) to
+    ``ranges``; returns the offset of the next block."""
+    import torch
+    from silero_vad import get_speech_timestamps
+
+    audio = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # 512-sample windows: more threads only wait on each other
     try:
         stamps = get_speech_timestamps(audio, _vad(), sampling_rate=VAD_RATE)
     finally:
         torch.set_num_threads(threads)
-    rate = float(fps)
-    ranges = []
     for s in stamps:
-        first = int(math.floor(s["start"] / VAD_RATE * rate))
-        last = min(frame_count - 1, int(math.ceil(s["end"] / VAD_RATE * rate)) - 1)
+        first = int(math.floor((offset + s["start"]) / VAD_RATE * rate))
+        last = min(frame_count - 1, int(math.ceil((offset + s["end"]) / VAD_RATE * rate)) - 1)
         if last >= first:
             if ranges and first <= ranges[-1][1] + 1:
                 ranges[-1] = (ranges[-1][0], max(ranges[-1][1], last))
             else:
                 ranges.append((first, last))
-    return ranges
+    return offset + len(samples)
 
 
 # -- motion --------------------------------------------------------------------------
