@@ -36,7 +36,8 @@ ANALYSER = "affect.features"
 #: 2: expressions against each face's own neutral score, motion bursts, camera shake.
 #: 3: the busiest second's subject motion, loudness against the file's own, picture
 #: measured inside letterbox/pillarbox bars.
-#: 4: face and palette samples from the meter's grid (4 frames a second, via JPEG).
+#: 4: face and palette samples from the meter's grid (4 frames a second, via JPEG), the
+#:    picture at 320 px by swscale's bilinear filter.
 VERSION = "4"
 ANALYSIS_WIDTH = 320
 # Hanjalic's rhythm: cuts per minute in a window centred on the shot.

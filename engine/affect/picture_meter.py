@@ -41,9 +41,10 @@ STATS_WIDTH = 160
 #: Frames a second kept for face and palette samples (a shot shorter than a quarter
 #: second may get none: it is a flash, not a shot anyone reads a face in).
 GRID_PER_SECOND = 4
-# Faces are looked for every half second of a shot, at least twice (the proposer's cut
-# facts want them that often); the emotion features use at most 8 of those, one every
-# ~2 s. The cascade costs ~20-30 ms a 320-wide frame, every other measurement ~1 ms.
+# Faces are looked for every half second of a shot, at least twice, for the proposer's
+# cut facts, and on at most 8 frames a shot, one every ~2 s, for the emotion features
+# (a frame both use is looked at once). The cascade costs ~20-30 ms a 320-wide frame,
+# every other measurement ~1 ms.
 FACE_LOOK_EVERY_S = 0.5
 FACE_EVERY_S = 2.0
 MAX_FACE_SAMPLES = 8
@@ -80,6 +81,14 @@ def pick(frames: list[int], count: int) -> list[int]:
     if count >= len(frames):
         return list(frames)
     return [frames[int((k + 0.5) * len(frames) / count)] for k in range(count)]
+
+
+def nearest(frames: list[int], first: int, last: int, count: int) -> list[int]:
+    """Of ``frames``, those nearest to ``count`` points spread evenly over ``first..last``."""
+    if not frames:
+        return []
+    points = [first + (k + 0.5) * (last - first + 1) / count for k in range(count)]
+    return sorted({min(frames, key=lambda f: abs(f + 0.5 - p)) for p in points})
 
 
 class PictureMeter:
@@ -184,15 +193,20 @@ class PictureMeter:
         return [f for f in range(-(-first // self.step) * self.step, last + 1, self.step) if f in self._grid]
 
     def face_frames(self, first: int, last: int) -> list[int]:
-        """Where faces are looked for in the shot ``first..last``: every ``FACE_LOOK_EVERY_S``."""
+        """Where faces are looked for in the shot ``first..last``: every ``FACE_LOOK_EVERY_S``,
+        and on the emotion features' samples (``samples``)."""
         seconds = (last - first + 1) / float(self.fps)
-        return pick(self.grid(first, last), max(2, math.ceil(seconds / FACE_LOOK_EVERY_S)))
+        every = pick(self.grid(first, last), max(2, math.ceil(seconds / FACE_LOOK_EVERY_S)))
+        return sorted({*every, *self.samples(first, last).face_frames})
 
     def samples(self, first: int, last: int) -> Samples:
-        """The emotion features' face and palette frames of the shot ``first..last``."""
+        """The emotion features' face and palette frames of the shot ``first..last``: the grid
+        frames nearest to evenly spread points, each ``(k + 0.5) / count`` into the shot, so
+        no sample sits at a shot's edge, where dissolves are."""
         seconds = (last - first + 1) / float(self.fps)
         count = min(MAX_FACE_SAMPLES, max(2, math.ceil(seconds / FACE_EVERY_S)))
-        return Samples(pick(self.face_frames(first, last), count), pick(self.grid(first, last), PALETTE_SAMPLES))
+        grid = self.grid(first, last)
+        return Samples(nearest(grid, first, last, count), pick(grid, PALETTE_SAMPLES))
 
     def faces(self, frames) -> Job[dict[int, tuple[list, np.ndarray | None]]]:
         """Faces (largest first, at most ``MAX_FACES``) and their classifier crops on grid
