@@ -219,7 +219,10 @@ class PictureMeter:
                 chunk = wanted[at:at + _FACE_CHUNK]
                 images = [self.grid_frame(f) for f in chunk]
                 self._faces.update(zip(chunk, pool.map(self._detect, images)))
-                yield min(at + _FACE_CHUNK, len(wanted)) / len(wanted), f"faces on {len(wanted)} frames"
+                done = min(at + _FACE_CHUNK, len(wanted))
+                # "pictures", not "frames": "frame N of M" is the decode's count, which the
+                # app's queue reads as the file's progress
+                yield done / len(wanted), f"faces: {done} of {len(wanted)} pictures"
         return {f: self._faces[f] for f in frames}
 
     def _detect(self, image: np.ndarray) -> tuple[list, np.ndarray | None]:
