@@ -5,15 +5,17 @@ in order, and keeps what the per-shot analysers need: picture statistics and opt
 flow for every frame, and a sparse grid of frames (``GRID_PER_SECOND``) spooled as
 JPEG to a temporary file, from which each shot's face, palette and look samples are
 taken once the shots are known. Faces found on a grid frame are kept, so the emotion
-features and the proposer's cut facts share one detection. Not needing the shots lets the shot detector's decode feed
-it (one decode for every analyser); fed the frames of a few shots, it gives those
-shots the same measurements, because nothing it keeps depends on where it started
-except the flow of a range's first frame, which is a shot's first frame, whose flow
-is never kept.
+features and the proposer's cut facts share one detection.
 
-Memory stays flat over a long file: per frame only a dozen floats; the grid frames
-(about 25 kB each, 4 a second: ~350 MB an hour) wait on disk, in a nameless temporary
-file in the cache folder that goes when the meter closes (or the process ends).
+Not needing the shots lets the shot detector's decode feed it (one decode for every
+analyser); fed the frames of a few shots, it gives those shots the same measurements,
+because nothing it keeps depends on where it started except the flow of a range's
+first frame, which is a shot's first frame, whose flow is never kept.
+
+What the meter holds stays small over a long file: per frame only a dozen floats; the
+grid frames (about 25 kB each, 4 a second: ~350 MB an hour) wait on disk, in a nameless
+temporary file in the cache folder, made with the first grid frame and gone when the
+meter closes (or the process ends).
 """
 from __future__ import annotations
 
@@ -92,7 +94,8 @@ def nearest(frames: list[int], first: int, last: int, count: int) -> list[int]:
 
 
 class PictureMeter:
-    """Takes frames in order (``push``), then measures shots (``samples``, ``finish``).
+    """Takes frames in order (``push``), then answers for shots (``per_frame``, ``samples``,
+    ``faces``, ``grid_frame``).
 
     Attributes:
         size: (width, height) of the frames it takes.
@@ -114,10 +117,7 @@ class PictureMeter:
         self._times = np.full(max(frame_count, 1), np.nan)
         self._flow_meter = FlowMeter()
         self._last = -2
-        # In the cache folder, on disk: /tmp is often a RAM disk on Linux workstations.
-        folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        self._spool = tempfile.TemporaryFile(prefix="moviola-grid-", dir=folder)
+        self._spool = None  # made with the first grid frame: an analysis from the cache needs none
         self._grid: dict[int, tuple[int, int]] = {}  # frame -> (offset, length) in the spool
         self._faces: dict[int, tuple[list, np.ndarray | None]] = {}  # frame -> (faces, crops)
         self._local = threading.local()
@@ -140,6 +140,11 @@ class PictureMeter:
         if index % self.step == 0:
             ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
             if ok:
+                if self._spool is None:
+                    # In the cache folder, on disk: /tmp is often a RAM disk on Linux workstations.
+                    folder = cache_dir()
+                    folder.mkdir(parents=True, exist_ok=True)
+                    self._spool = tempfile.TemporaryFile(prefix="moviola-grid-", dir=folder)
                 self._grid[index] = (self._spool.tell(), len(jpeg))
                 self._spool.write(jpeg.tobytes())
         self.decoded += 1
@@ -248,7 +253,8 @@ class PictureMeter:
         return cv2.resize(small, (40, max(1, self._stats_size[1] // 4)), interpolation=cv2.INTER_AREA)
 
     def close(self) -> None:
-        self._spool.close()
+        if self._spool is not None:
+            self._spool.close()
 
     def _grow(self, length: int) -> None:
         extra = length - len(self._times)

@@ -4,6 +4,7 @@ The file is decoded once: each frame the shot detector decodes at 48x27 is also 
 at the picture analysers' size and measured on the way (``PictureMeter``), and the
 emotion features and the proposer's cut facts (``facts``) are read from those
 measurements once the shots are known.
+
 Stages report progress on one 0..1 scale; each stage's result is cached by the stage itself,
 so re-analysing a file the cache knows costs no decoding.
 """
@@ -61,8 +62,8 @@ def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
         shared = {k: v for k, v in shot_options.items() if k in ("cache", "device")}
         emotion = yield from scaled(emotion_job(path, shots, info, frames=frames, **shared), 0.8, 0.93)
         problems = []
-        if shot_options.get("cache", True) is not None:  # the facts are kept, for the proposer, only there
-            cache = {k: v for k, v in shared.items() if k == "cache"}
+        cache = {k: v for k, v in shot_options.items() if k == "cache"}
+        if cache.get("cache", True) is not None:  # the facts are kept, for the proposer, only there
             try:
                 yield from scaled(facts_job(path, shots, info, frames=frames, **cache), 0.93, 1.0)
             except MediaError as exc:  # the picture's analysis stands; proposals will say it again
