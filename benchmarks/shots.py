@@ -10,8 +10,10 @@ Run: ``.venv/bin/python benchmarks/shots.py [--media DIR] [--threads N] [--only 
   this checkout: frames per second, the ratio to plain decode (target >= 0.4x raw),
   F1 and type accuracy against the truth files (cuts match within 2 frames, gradual
   transitions when spans overlap; greedy one-to-one);
-- in-process, the cascade against the full network (every frame scored): time, frames
-  the network saw, and whether both give the same transitions on every sequence;
+- in-process, the cascade with the int8 network (what the CLI runs on CPU) and with the
+  float one, against the float network on every frame (the reference): speed, frames the
+  network saw, F1, whether they give the reference's transitions on every sequence, and
+  the largest difference in the network's probabilities;
 - the cheap stage's sweep: for each threshold setting, the share of the full network's
   transitions (and of the frames where it fires) that the candidates cover, and the
   share of frames that are candidates. Recall must be 1.000 for the setting in use.
@@ -108,7 +110,7 @@ def main() -> None:
     truths = {p: json.loads(p.with_suffix(".json").read_text()) for p in sequences}
     n = sum(t["frame_count"] for t in truths.values())
     network = shared_network("cpu")
-    print(f"device {network.device}; torch threads {args.threads}; {len(sequences)} sequences, {n} frames")
+    print(f"device {network.device} ({getattr(network, 'precision', 'float')}); torch threads {args.threads}; {len(sequences)} sequences, {n} frames")
 
     t, c = time.perf_counter(), time.process_time()
     assert sum(decode_raw(p) for p in sequences) == n
@@ -140,30 +142,40 @@ def main() -> None:
     if args.no_sweep:
         return
 
+    from engine.shots.onnxnet import OnnxNetwork
+
     cascade_plan = default_plan("cpu")
     full_plan = replace(cascade_plan, gate=False)
-    timings, network_frames, same, full_scores = {}, {}, 0, {}
-    for label, plan in (("cascade", cascade_plan), ("full network", full_plan)):
+    float_network = OnnxNetwork("cpu", args.threads, precision="float")
+    runs = {}  # label -> (seconds, network frames, results per sequence)
+    for label, plan, net in (("cascade, int8 (the CLI)", cascade_plan, network),
+                             ("cascade, float", cascade_plan, float_network),
+                             ("full network, float (the reference)", full_plan, float_network)):
         start, frames_seen, results = time.perf_counter(), 0, []
         for p in sequences:
-            result, seen = _detect(small[p], plan, network)
+            result, seen = _detect(small[p], plan, net)
             results.append(result)
             frames_seen += seen
-            if label == "full network":
-                full_scores[p] = result
-        timings[label], network_frames[label] = time.perf_counter() - start, frames_seen
-        if label == "cascade":
-            cascade = results
-    same = sum(a.transitions == full_scores[p].transitions for a, p in zip(cascade, sequences))
-    close = sum(same_transitions(a.transitions, full_scores[p].transitions) for a, p in zip(cascade, sequences))
-    print(f"\nin-process, frames already decoded: cascade {n / timings['cascade']:.0f} fps, network saw "
-          f"{network_frames['cascade'] / n:.2f} frames a frame; full network {n / timings['full network']:.0f} fps, "
-          f"{network_frames['full network'] / n:.2f} a frame")
-    shift = max(largest_end_shift(a.transitions, full_scores[p].transitions) for a, p in zip(cascade, sequences))
-    print(f"==> the cascade finds the same transitions as the full network on {close} of {len(sequences)} "
-          f"sequences (same types and cuts, gradual spans overlapping; their ends move by at most {shift} "
-          f"frames); frame for frame on {same}")
-    _sweep(sequences, small, full_scores, cascade_plan.cheap)
+        runs[label] = (time.perf_counter() - start, frames_seen, results)
+    print(f"\nin-process, frames already decoded ({network.precision} is the CLI's network):")
+    reference = runs["full network, float (the reference)"][2]
+    for label, (seconds, seen, results) in runs.items():
+        score = Score()
+        for p, r in zip(sequences, results):
+            score = score + evaluate(truths[p]["transitions"], r.transitions)
+        close = sum(same_transitions(r.transitions, f.transitions) for r, f in zip(results, reference))
+        same = sum(r.transitions == f.transitions for r, f in zip(results, reference))
+        shift = max(largest_end_shift(r.transitions, f.transitions) for r, f in zip(results, reference))
+        diff = max(float(max(np.abs(r.single - f.single).max(), np.abs(r.many - f.many).max()))
+                   for r, f in zip(results, reference))
+        print(f"  {label:38} {n / seconds:5.0f} fps, network saw {seen / n:.2f} frames a frame, F1 "
+              f"{overall(score):.3f}, type {score.type_accuracy:.3f}; against the reference: same transitions "
+              f"on {close}/{len(sequences)} (ends move <= {shift} frames), frame for frame on {same}, "
+              f"largest probability difference {diff:.4f}")
+    print("==> the CLI's cascade finds the reference's transitions on "
+          f"{sum(same_transitions(r.transitions, f.transitions) for r, f in zip(runs['cascade, int8 (the CLI)'][2], reference))}"
+          f" of {len(sequences)} sequences")
+    _sweep(sequences, small, dict(zip(sequences, reference)), cascade_plan.cheap)
 
 
 def _detect(frames: np.ndarray, plan, network):
