@@ -9,7 +9,8 @@ source film (``engine.affect.evaluate``):
 * ``default-before``: the default model as it was before the dev set (v1 terms,
   no neutral label), frozen here; nothing is fitted, so its folds are plain.
 * ``default-after``: today's default model, its term weights refitted on the
-  training folds only (``default_model.fit_terms``) and scored on the held-out fold.
+  training folds only (``default_model.fit_terms``) and its neutral threshold chosen
+  inside them (``default_model.choose_min_confidence``), scored on the held-out fold.
 * ``default-after-nested``: the same, with the ridge strength per axis also chosen inside
   the training folds (``default_model.choose_ridge``) rather than fixed once on the whole set.
 * ``learned``: the editor's LightGBM model (``engine.affect.learned``) trained on the
@@ -107,25 +108,28 @@ _TERMS_CACHE: dict[tuple, tuple] = {}
 
 
 def fit_default(shots, values, terms=None, nested=False):
-    """The default model's terms fitted on these shots only.
+    """The default model's terms fitted on these shots only, and its neutral threshold.
 
     With ``nested`` the ridge per axis is chosen by grouped cross-validation inside
     these shots (the held-out fold plays no part); otherwise it is ``RIDGE``, the
-    strengths chosen once on the whole dev set.
+    strengths chosen once on the whole dev set. The threshold is always chosen by
+    grouped cross-validation inside these shots.
     """
     key = (tuple(sorted(s.id for s in shots)), terms, nested)
     if key not in _TERMS_CACHE:
-        targets = _targets(shots)
-        ridge = default_model.choose_ridge(values, *targets, [s.source for s in shots], terms) if nested else None
-        _TERMS_CACHE[key] = default_model.fit_terms(values, *targets, terms=terms, ridge=ridge)
+        targets, groups = _targets(shots), [s.source for s in shots]
+        ridge = default_model.choose_ridge(values, *targets, groups, terms) if nested else None
+        threshold = default_model.choose_min_confidence(values, *targets, [s.label == "neutral" for s in shots],
+                                                        groups, terms, ridge)
+        _TERMS_CACHE[key] = default_model.fit_terms(values, *targets, terms=terms, ridge=ridge), threshold
     return _TERMS_CACHE[key]
 
 
 def fit_after(shots, values, nested=False):
-    terms = fit_default(shots, values, nested=nested)
+    terms, threshold = fit_default(shots, values, nested=nested)
 
     def predict(x):
-        s = default_model.score(x, terms)
+        s = default_model.score(x, terms, threshold)
         return Prediction(s.valence, s.arousal, s.label, s.confidence)
     return predict
 
@@ -134,9 +138,10 @@ def fit_learned(shots, values):
     from engine.affect import learned
     from engine.affect.features import FEATURE_NAMES
 
-    terms = fit_default(shots, values)
+    terms, threshold = fit_default(shots, values)
     X = np.array([[v[n] for n in FEATURE_NAMES] for v in values], float)
-    model = learned.train(X, [s.label for s in shots], [default_model.score(v, terms).label for v in values])
+    model = learned.train(X, [s.label for s in shots], [default_model.score(v, terms, threshold).label
+                                                        for v in values])
     fallback = majority_label(shots)
 
     def predict(x):
@@ -163,15 +168,15 @@ def fit_relabelled(shots, values, relabelled):
     from engine.affect import learned
     from engine.affect.features import FEATURE_NAMES
 
-    terms = fit_default(shots, values)
+    terms, threshold = fit_default(shots, values)
     model = None
     if relabelled >= 2:
         X = np.array([[v[n] for n in FEATURE_NAMES] for v in values[:relabelled]], float)
         model = learned.train(X, [s.label for s in shots[:relabelled]],
-                              [default_model.score(v, terms).label for v in values[:relabelled]])
+                              [default_model.score(v, terms, threshold).label for v in values[:relabelled]])
 
     def predict(x):
-        s = default_model.score(x, terms)
+        s = default_model.score(x, terms, threshold)
         if model is not None and model.active:
             mine = model.score(x, s.valence, s.arousal)
             s = mine if mine.confidence >= learned.SURE else s
@@ -222,10 +227,10 @@ def measure_words(shots, media) -> list[float]:
 
 
 def fit_after_words(shots, values):
-    terms = fit_default(shots, values, default_model.TERMS + (WORDS_TERM,))
+    terms, threshold = fit_default(shots, values, default_model.TERMS + (WORDS_TERM,))
 
     def predict(x):
-        s = default_model.score(x, terms)
+        s = default_model.score(x, terms, threshold)
         return Prediction(s.valence, s.arousal, s.label, s.confidence)
     return predict
 
@@ -335,6 +340,11 @@ def main(argv=None) -> int:
     ridge = default_model.choose_ridge(values, *_targets(shots), [s.source for s in shots])
     terms = default_model.fit_terms(values, *_targets(shots), ridge=ridge)
     print(f"\nridge chosen by grouped cross-validation on the whole dev set: {ridge}")
+    threshold = default_model.choose_min_confidence(values, *_targets(shots), [s.label == "neutral" for s in shots],
+                                                    [s.source for s in shots])
+    from engine.affect.labels import MIN_CONFIDENCE
+    print(f"neutral threshold chosen by grouped cross-validation on the whole dev set: {threshold} "
+          f"(labels.MIN_CONFIDENCE ships {MIN_CONFIDENCE})")
     print("weights fitted on the whole dev set (what default_model.TERMS ships):")
     for term in terms:
         how = f"(prior {term.prior:+.3f})" if term.fitted else "(hand-set)"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .labels import decide_label
+from .labels import MIN_CONFIDENCE, MIN_CONFIDENCE_GRID, decide_label
 
 MODEL_NAME = "default"
 
@@ -175,14 +175,16 @@ def axes(values, terms: tuple[Term, ...] | None = None
     return valence, arousal, contributions
 
 
-def score(values: dict[str, float], terms: tuple[Term, ...] | None = None) -> Score:
+def score(values: dict[str, float], terms: tuple[Term, ...] | None = None,
+          min_confidence: float = MIN_CONFIDENCE) -> Score:
     """The default model's score of one shot's features (``features.FEATURE_NAMES``).
 
-    ``terms`` replaces ``TERMS`` (a cross-validation fold's fit).
+    ``terms`` replaces ``TERMS`` and ``min_confidence`` ``labels.MIN_CONFIDENCE`` (a
+    cross-validation fold's fit).
     """
     valence, arousal, contributions = axes(values, terms)
     v, a = float(valence), float(arousal)
-    label, confidence, note = decide_label(v, a)
+    label, confidence, note = decide_label(v, a, min_confidence)
     explanation = [Contribution(feature, float(c), axis) for (axis, feature), c in contributions.items()
                    if abs(float(c)) >= 5e-4]
     explanation.sort(key=lambda c: -abs(c.contribution))
@@ -259,6 +261,37 @@ def choose_ridge(values: list[dict[str, float]], valence: np.ndarray, arousal: n
             if axis not in best or rho >= best[axis][0]:
                 best[axis] = (rho, ridge)
     return {axis: ridge for axis, (_, ridge) in best.items()}
+
+
+def choose_min_confidence(values: list[dict[str, float]], valence: np.ndarray, arousal: np.ndarray,
+                          neutral: np.ndarray, groups: list[str], terms: tuple[Term, ...] | None = None,
+                          ridge: float | dict[str, float] | None = None, most: float = 0.10,
+                          grid: tuple[float, ...] = MIN_CONFIDENCE_GRID, k: int = 5) -> float:
+    """The lowest emotive-label confidence that keeps people's neutral shots neutral.
+
+    Grouped cross-validation as in ``choose_ridge``: each fold's shots are placed on the
+    plane by weights fitted on the other folds; the lowest threshold of ``grid`` under
+    which at most ``most`` of the shots people called neutral (``neutral``) get an
+    emotive label wins, the highest of the grid when none does. Lower thresholds keep
+    more emotive labels, so the lowest that meets the bound is the one to take.
+    """
+    from .evaluate import group_folds
+
+    valence, arousal, neutral = np.asarray(valence, float), np.asarray(arousal, float), np.asarray(neutral, bool)
+    columns = _stack(values)
+    points = np.zeros((len(values), 2))
+    for test in group_folds(groups, k):
+        train = np.setdiff1d(np.arange(len(values)), test)
+        fitted = fit_terms([values[i] for i in train], valence[train], arousal[train], terms, ridge)
+        v, a, _ = axes({n: c[test] for n, c in columns.items()}, fitted)
+        points[test] = np.stack([v, a], 1)
+    if not neutral.any():
+        return float(grid[0])
+    for threshold in sorted(grid):
+        emotive = [decide_label(v, a, threshold)[0] != "neutral" for v, a in points[neutral]]
+        if np.mean(emotive) <= most:
+            return float(threshold)
+    return float(max(grid))
 
 
 def _stack(values: list[dict[str, float]]) -> dict[str, np.ndarray]:

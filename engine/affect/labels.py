@@ -32,10 +32,13 @@ PROTOTYPES = {
 # Softmax temperature on squared distance: 0.1 apart on the plane already makes
 # the nearer label clearly preferred, 0.02 apart hardly.
 TEMPERATURE = 0.02
-#: An emotive label less likely than this gives way to "neutral" (chosen on held-out folds of the
-#: dev set: the lowest of 0.4, 0.5, 0.6, 0.7 that labels at most 10 % of neutral shots emotive,
-#: 7 % with the version-3 features and weights; every prototype still names itself).
+#: An emotive label less likely than this gives way to "neutral": the lowest of
+#: ``MIN_CONFIDENCE_GRID`` that labels at most 10 % of people's neutral shots emotive on
+#: held-out folds of the dev set (``default_model.choose_min_confidence``, which
+#: ``benchmarks/emotion.py`` also runs inside each training fold). Every prototype still
+#: names itself.
 MIN_CONFIDENCE = 0.6
+MIN_CONFIDENCE_GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 #: Below this the app shows a label as uncertain (faded on the timeline, "uncertain" in the inspector).
 UNCERTAIN = 0.5
 
@@ -52,10 +55,10 @@ def label_probabilities(valence: float, arousal: float) -> dict[str, float]:
     return dict(zip(PROTOTYPES, map(float, p)))
 
 
-def decide_label(valence: float, arousal: float) -> tuple[str, float, str]:
+def decide_label(valence: float, arousal: float, min_confidence: float = MIN_CONFIDENCE) -> tuple[str, float, str]:
     """(label, confidence, why) for a point on the plane.
 
-    The nearest prototype wins; an emotive winner below ``MIN_CONFIDENCE`` becomes
+    The nearest prototype wins; an emotive winner below ``min_confidence`` becomes
     "neutral" with neutral's own probability as its confidence (so the app shows
     it as uncertain when it is), and ``why`` says which label was not clear enough.
     """
@@ -63,8 +66,8 @@ def decide_label(valence: float, arousal: float) -> tuple[str, float, str]:
     best = max(probs, key=probs.get)
     if best == "neutral":
         return best, probs[best], "nearest to neutral on the valence-arousal plane"
-    if probs[best] < MIN_CONFIDENCE:
-        why = f"neutral: no emotive label is clear ({best} only {probs[best]:.0%}, needs {MIN_CONFIDENCE:.0%})"
+    if probs[best] < min_confidence:
+        why = f"neutral: no emotive label is clear ({best} only {probs[best]:.0%}, needs {min_confidence:.0%})"
         return "neutral", probs["neutral"], why
     return best, probs[best], ""
 

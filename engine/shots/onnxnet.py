@@ -43,7 +43,7 @@ INT8_TOLERANCE = 0.05
 MODEL_DIR_ENV = "MOVIOLA_MODEL_DIR"
 PRECISIONS = ("float", "int8")
 _OPSET = 17
-_EXPORT_VERSION = 3  # bump when export() or quantise() changes a graph
+_EXPORT_VERSION = 4  # bump when export() or quantise() changes a graph
 _EXPORT_LOCK = threading.Lock()
 _CALIBRATION_WINDOW = 64  # frames per calibration window (the scorer's window)
 
@@ -195,7 +195,8 @@ def _calibration_windows(clips: list[Path] | None) -> list[np.ndarray]:
 
 
 def _separable_block_class():
-    """The package's ``DilatedDCNNV2`` rearranged: one spatial convolution, batch norm folded."""
+    """The package's ``DilatedDCNNV2`` rearranged: one spatial convolution, batch norm folded into
+    the temporal ones."""
     import torch
     from torch import nn
 
@@ -210,18 +211,23 @@ def _separable_block_class():
             scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
             shift = bn.bias - bn.running_mean * scale
             f = self.filters = convs[0].layers[1].weight.shape[0]
+            # The temporal (3,1,1) convolutions as 2D (3,1) ones over (time, height x width), a
+            # free reshape: ONNX Runtime runs them a few per cent faster than the 3D ones.
             self.temporal = nn.ModuleList()
             for g, conv in enumerate(convs):
                 d = conv.layers[1].dilation[0]
-                t = nn.Conv3d(2 * f, f, (3, 1, 1), dilation=(d, 1, 1), padding=(d, 0, 0), bias=True)
-                t.weight.data = (conv.layers[1].weight * scale[g * f:(g + 1) * f, None, None, None, None]).clone()
+                t = nn.Conv2d(2 * f, f, (3, 1), dilation=(d, 1), padding=(d, 0), bias=True)
+                t.weight.data = (conv.layers[1].weight[..., 0] * scale[g * f:(g + 1) * f, None, None, None]).clone()
                 t.bias.data = shift[g * f:(g + 1) * f].clone()
                 self.temporal.append(t)
             self.relu = block.activation is not None
 
         def forward(self, x):
             y, f = self.spatial(x), self.filters
+            n, _, time, height, width = y.shape
+            y = y.reshape(n, 8 * f, time, height * width)
             out = torch.cat([t(y[:, g * 2 * f:(g + 1) * 2 * f]) for g, t in enumerate(self.temporal)], 1)
+            out = out.reshape(n, 4 * f, time, height, width)
             return torch.relu(out) if self.relu else out
 
     return SeparableBlock

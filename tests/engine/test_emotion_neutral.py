@@ -95,3 +95,35 @@ def test_labels_measured_before_the_new_features_keep_training(tmp_path, llama_a
     store._write(entries)
     model = learned.retrain(store)
     assert model is not None and model.labels == 24
+
+
+def _placed(points, labels):
+    """Shots and hand-set terms that put each shot exactly at its (valence, arousal) point."""
+    from engine.affect.default_model import Term
+
+    terms = (Term("v", "valence", 1.0, fitted=False), Term("a", "arousal", 1.0, fitted=False))
+    values = [{"v": float(np.arctanh(v)), "a": float(np.arctanh(2 * a - 1))} for v, a in points]
+    groups = [f"film{i % 5}" for i in range(len(points))]
+    truth = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    return values, truth, np.array([lab == "neutral" for lab in labels]), groups, terms
+
+
+def test_the_neutral_threshold_is_the_lowest_that_keeps_neutral_shots_neutral():
+    from engine.affect.default_model import choose_min_confidence
+    from engine.affect.labels import MIN_CONFIDENCE_GRID, label_probabilities
+
+    # People called these neutral, but they sit between neutral and suspense on the model's plane.
+    between = (-0.12, 0.38)
+    suspense = label_probabilities(*between)["suspense"]
+    assert max(label_probabilities(*between), key=label_probabilities(*between).get) == "suspense"
+    calm = PROTOTYPES["calm"]
+    values, truth, neutral, groups, terms = _placed([between] * 10 + [calm] * 10, ["neutral"] * 10 + ["calm"] * 10)
+    chosen = choose_min_confidence(values, *truth, neutral, groups, terms)
+    assert chosen == min(t for t in MIN_CONFIDENCE_GRID if t > suspense)
+    assert decide_label(*between, chosen)[0] == "neutral" and decide_label(*calm, chosen)[0] == "calm"
+
+    # One in ten of them is within the 10 % allowed: the lowest threshold of the grid keeps more labels.
+    points = [between] + [PROTOTYPES["neutral"]] * 9 + [calm] * 10
+    values, truth, neutral, groups, terms = _placed(points, ["neutral"] * 10 + ["calm"] * 10)
+    assert choose_min_confidence(values, *truth, neutral, groups, terms) == min(MIN_CONFIDENCE_GRID)
+    assert choose_min_confidence(values, *truth, neutral, groups, terms, most=0.0) == chosen
