@@ -38,7 +38,7 @@ def _score(frames, plan, backend="auto"):
 def sequence(request, media):
     path = media / "sequences" / f"{request.param}.mp4"
     frames = _frames(path)
-    # The reference: torch's network on every frame (the CLI runs ONNX Runtime on candidates).
+    # The reference: torch's float network on every frame (the CLI runs ONNX Runtime, int8, on candidates).
     full, full_scorer = _score(frames, replace(default_plan("cpu"), gate=False), backend="torch")
     return path, frames, full, full_scorer
 

@@ -67,3 +67,29 @@ def test_exported_graphs_are_reused():
     stamps = [p.stat().st_mtime_ns for p in paths]
     OnnxNetwork("cpu")
     assert [p.stat().st_mtime_ns for p in paths] == stamps
+
+
+def test_a_machine_that_cannot_quantise_runs_the_float_graph(tmp_path, monkeypatch, caplog):
+    from engine.shots import onnxnet
+
+    real = onnxnet.model_path
+    monkeypatch.setattr(onnxnet, "model_path", lambda precision="float": tmp_path / "int8.onnx"
+                        if precision == "int8" else real("float"))
+
+    def cannot(float_path, path, clips=None):
+        raise RuntimeError("no demo footage to calibrate the int8 shot network on")
+
+    monkeypatch.setattr(onnxnet, "quantise", cannot)
+    with caplog.at_level("WARNING", logger=onnxnet.__name__):
+        network = OnnxNetwork("cpu")
+    assert network.precision == "float"
+    assert "int8 shot network unavailable (no demo footage" in caplog.text
+    assert not (tmp_path / "int8.onnx").exists()
+
+
+def test_quantising_needs_footage_to_calibrate_on(tmp_path):
+    from engine.shots.onnxnet import quantise
+
+    with pytest.raises(RuntimeError, match="no demo footage"):
+        quantise(model_path("float"), tmp_path / "int8.onnx", clips=[])
+    assert not any(tmp_path.iterdir())
