@@ -342,7 +342,12 @@ def main(argv=None) -> int:
     print(f"\nridge chosen by grouped cross-validation on the whole dev set: {ridge}")
     threshold = default_model.choose_min_confidence(values, *_targets(shots), [s.label == "neutral" for s in shots],
                                                     [s.source for s in shots])
+    from collections import Counter
+
     from engine.affect.labels import MIN_CONFIDENCE
+    inside = Counter(t for (_, terms, _), (_, t) in _TERMS_CACHE.items() if terms is None)
+    print(f"neutral threshold chosen inside the training folds (every fit above): "
+          f"{', '.join(f'{t} x{c}' for t, c in sorted(inside.items()))}")
     print(f"neutral threshold chosen by grouped cross-validation on the whole dev set: {threshold} "
           f"(labels.MIN_CONFIDENCE ships {MIN_CONFIDENCE})")
     print("weights fitted on the whole dev set (what default_model.TERMS ships):")
