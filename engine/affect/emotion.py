@@ -23,7 +23,7 @@ _DEFAULT_CACHE = object()
 
 
 def emotion_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE, device=None,
-                learned=_DEFAULT_CACHE, frames=None) -> Job[EmotionResult]:
+                learned=_DEFAULT_CACHE, frames=None, sound_tap=None) -> Job[EmotionResult]:
     """Score every shot of ``path``; a generator yielding (fraction, message).
 
     Args:
@@ -34,6 +34,7 @@ def emotion_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACH
         device: Torch device for the expression model (CUDA when available by default).
         learned: A ``LearnedModel`` or None; by default the user's saved one.
         frames: A ``PictureMeter`` already fed every frame (see ``features_job``).
+        sound_tap: Another analyser the sound decode feeds too (see ``features_job``).
 
     Raises:
         MediaError: the video cannot be decoded.
@@ -47,7 +48,8 @@ def emotion_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACH
         from .learned import LearnedModel
 
         learned = LearnedModel.load()
-    features = yield from scaled(features_job(path, shots, info, cache, device, frames), 0.0, 0.97)
+    features = yield from scaled(features_job(path, shots, info, cache, device, frames, sound_tap),
+                                     0.0, 0.97)
     t = time.perf_counter()
     result = score_features(path, features, learned)
     result.timings["emotion"] = time.perf_counter() - t

@@ -134,7 +134,7 @@ def _key(start: int, end: int) -> str:
 
 
 def features_job(path: str | PathLike[str], shots, info=None, cache=None, device=None,
-                 frames: PictureMeter | None = None) -> Job[FeatureSet]:
+                 frames: PictureMeter | None = None, sound_tap=None) -> Job[FeatureSet]:
     """Measure every shot of ``path``; a generator yielding (fraction, message).
 
     Args:
@@ -145,6 +145,10 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
         device: Torch device for the expression model; CUDA when available by default.
         frames: A ``PictureMeter`` the shot detector's decode already fed with every
             frame (the single pass); without one, the shots not in the cache are decoded here.
+        sound_tap: Another analyser of the sound (``sample_rate``, ``channels``, ``take``
+            and ``end``, e.g. the cut facts' ``SpeechListener``) that the sound decode here
+            feeds too; ``end`` is called once it has had all of it. Not fed when the sound
+            comes from the cache or the job is cancelled.
 
     Raises:
         MediaError: the video cannot be decoded at all.
@@ -185,7 +189,7 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
         if stored is not None and stored.get("sound") is not None:
             track = snd.SoundTrack.from_cache(stored["sound"])
         elif has_audio and missing:
-            sound = pool.submit(_read_sound, path, stop)
+            sound = pool.submit(_read_sound, path, stop, sound_tap)
         if missing:
             t = time.perf_counter()
             if frames is None or frames.decoded == 0:
@@ -255,15 +259,19 @@ def features_job(path: str | PathLike[str], shots, info=None, cache=None, device
     return features
 
 
-def _read_sound(path: Path, stop: threading.Event) -> tuple[snd.SoundTrack | None, str | None, float]:
-    """(track, problem, seconds taken); stops early, with no track, once ``stop`` is set."""
+def _read_sound(path: Path, stop: threading.Event, tap=None) -> tuple[snd.SoundTrack | None, str | None, float]:
+    """(track, problem, seconds taken); stops early, with no track, once ``stop`` is set.
+    ``tap`` (see `features_job`) is fed from the same decode."""
     t = time.perf_counter()
 
     def chunks():
-        for chunk in iter_audio(path, snd.SAMPLE_RATE, snd.CHANNELS, chunk_seconds=10.0):
+        taps = (tap.sample_rate, tap.channels, tap.take) if tap is not None else None
+        for chunk in iter_audio(path, snd.SAMPLE_RATE, snd.CHANNELS, chunk_seconds=10.0, tap=taps):
             if stop.is_set():
                 raise _Stopped
             yield chunk
+        if tap is not None:
+            tap.end()
     try:
         return snd.analyse_sound(chunks()), None, time.perf_counter() - t
     except _Stopped:

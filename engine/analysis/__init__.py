@@ -3,7 +3,9 @@
 The file is decoded once: each frame the shot detector decodes at 48x27 is also made
 at the picture analysers' size and measured on the way (``PictureMeter``), and the
 emotion features and the proposer's cut facts (``facts``) are read from those
-measurements once the shots are known.
+measurements once the shots are known. The sound is decoded once too: the emotion
+features' decode feeds the cut facts' voice activity (``SpeechListener``) at its rate.
+Transcription still decodes the sound on its own (it runs per clip, outside this job).
 
 Stages report progress on one 0..1 scale; each stage's result is cached by the stage itself,
 so re-analysing a file the cache knows costs no decoding.
@@ -47,7 +49,7 @@ def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
     from engine.affect.picture_meter import PictureMeter
     from engine.shots import shots_job
 
-    from .facts import facts_job
+    from .facts import SpeechListener, facts_job
 
     path = Path(path)
     yield 0.0, f"probing {path.name}"
@@ -60,12 +62,16 @@ def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
         shots = yield from scaled(shots_job(path, feed=frames, **shot_options), 0.02, 0.8)
         frames.warnings.extend(shots.warnings)  # a damaged decode is not cached by either
         shared = {k: v for k, v in shot_options.items() if k in ("cache", "device")}
-        emotion = yield from scaled(emotion_job(path, shots, info, frames=frames, **shared), 0.8, 0.93)
-        problems = []
         cache = {k: v for k, v in shot_options.items() if k == "cache"}
-        if cache.get("cache", True) is not None:  # the facts are kept, for the proposer, only there
+        with_facts = cache.get("cache", True) is not None  # the facts are kept, for the proposer, only there
+        # The features' sound decode feeds the facts' voice activity too: one audio decode.
+        speech = SpeechListener(shots.fps or 24, shots.frame_count) if with_facts and info.audio else None
+        emotion = yield from scaled(emotion_job(path, shots, info, frames=frames, sound_tap=speech, **shared),
+                                    0.8, 0.93)
+        problems = []
+        if with_facts:
             try:
-                yield from scaled(facts_job(path, shots, info, frames=frames, **cache), 0.93, 1.0)
+                yield from scaled(facts_job(path, shots, info, frames=frames, speech=speech, **cache), 0.93, 1.0)
             except MediaError as exc:  # the picture's analysis stands; proposals will say it again
                 problems.append(f"cut facts not measured: {exc.problem}")
     finally:

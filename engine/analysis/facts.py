@@ -80,7 +80,7 @@ class FileFacts:
 
 
 def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE,
-              frames=None) -> Job[FileFacts]:
+              frames=None, speech: SpeechListener | None = None) -> Job[FileFacts]:
     """Speech, motion peaks, faces and look of every shot of ``path``; yields (fraction, message).
 
     Args:
@@ -90,6 +90,8 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE,
         cache: An ``AnalysisCache``; the user's by default, None for none.
         frames: A ``PictureMeter`` already fed every frame of the file; without one, the
             file is decoded here.
+        speech: A `SpeechListener` that another decode of the sound fed to its end; without
+            one (or an incomplete one), the sound is decoded here.
     """
     from engine.cache.fingerprint import fingerprint
 
@@ -114,8 +116,11 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE,
     n = int(shots.frame_count)
 
     yield 0.0, f"{path.name}: speech"
+    heard = speech
     speech, checked = [], False
-    if info.audio:
+    if heard is not None and heard.complete:
+        speech, checked = heard.ranges, True
+    elif info.audio:
         speech, checked = speech_ranges(path, fps, n), True
 
     yield 0.3, f"{path.name}: faces and looks"
@@ -184,7 +189,25 @@ def _vad():
 
 
 def speech_ranges(path: str | PathLike[str], fps: Fraction, frame_count: int) -> list[FrameRange]:
-    """Frame ranges (inclusive) of ``path`` in which someone speaks.
+    """Frame ranges (inclusive) of ``path`` in which someone speaks (see `SpeechListener`)."""
+    from engine.media import MediaError, iter_audio
+
+    listener = SpeechListener(fps, frame_count)
+    try:
+        for chunk in iter_audio(path, VAD_RATE, 1, chunk_seconds=30.0):
+            listener.take(chunk)
+    except MediaError as exc:
+        if exc.problem == "no audio stream":
+            return []
+        raise
+    listener.end()
+    return listener.ranges
+
+
+class SpeechListener:
+    """Voice activity of a file's sound, fed in chunks: ``take`` each (1, n) chunk at
+    ``VAD_RATE`` in order, then ``end``; ``ranges`` are then the frame ranges (inclusive)
+    in which someone speaks.
 
     Silero's own 30 ms padding keeps word onsets and tails inside the ranges; a range
     covers every frame whose picture overlaps the speech. The sound is heard in blocks
@@ -192,26 +215,41 @@ def speech_ranges(path: str | PathLike[str], fps: Fraction, frame_count: int) ->
     that while joined); speech running across a block's edge gives two ranges that
     touch, joined here. Silero's state restarts with each block, which moves a range's
     end by a frame here and there (0.6 % of the speech frames on the lecture in 60-s blocks).
-    """
-    from engine.media import MediaError, iter_audio
 
-    rate = float(fps)
-    ranges: list[FrameRange] = []
-    block: list[np.ndarray] = []
-    heard = 0  # samples in the blocks already heard
-    try:
-        for chunk in iter_audio(path, VAD_RATE, 1, chunk_seconds=30.0):
-            block.append(chunk[0])
-            if sum(len(c) for c in block) >= VAD_BLOCK_S * VAD_RATE:
-                heard = _hear(np.concatenate(block), heard, rate, frame_count, ranges)
-                block = []
-    except MediaError as exc:
-        if exc.problem == "no audio stream":
-            return []
-        raise
-    if block:
-        _hear(np.concatenate(block), heard, rate, frame_count, ranges)
-    return ranges
+    ``sample_rate`` and ``channels`` make it an ``iter_audio`` tap, so the emotion
+    features' sound decode can feed it (one audio decode for both).
+    """
+
+    sample_rate, channels = VAD_RATE, 1
+
+    def __init__(self, fps: Fraction, frame_count: int):
+        self._rate, self._count = float(fps), frame_count
+        self._block: list[np.ndarray] = []
+        self._held = 0
+        self._heard = 0  # samples in the blocks already heard
+        self._ranges: list[FrameRange] = []
+        self.complete = False  # set by ``end``: the file's sound was heard to its end
+
+    def take(self, chunk: np.ndarray) -> None:
+        self._block.append(chunk[0])
+        self._held += chunk.shape[1]
+        if self._held >= VAD_BLOCK_S * VAD_RATE:
+            self._hear_block()
+
+    def end(self) -> None:
+        if self._block:
+            self._hear_block()
+        self.complete = True
+
+    @property
+    def ranges(self) -> list[FrameRange]:
+        if not self.complete:
+            raise RuntimeError("the sound has not been heard to its end")
+        return self._ranges
+
+    def _hear_block(self) -> None:
+        self._heard = _hear(np.concatenate(self._block), self._heard, self._rate, self._count, self._ranges)
+        self._block, self._held = [], 0
 
 
 def _hear(samples: np.ndarray, offset: int, rate: float, frame_count: int, ranges: list[FrameRange]) -> int:

@@ -1,8 +1,9 @@
 """Decoded sound as float32 sample arrays at the rate and channel count analysis wants."""
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from os import PathLike
 from pathlib import Path
@@ -28,7 +29,7 @@ _MAX_GAP = 60
 
 def iter_audio(
     path: str | PathLike[str], sample_rate: int = 48000, channels: int = 2, chunk_seconds: float = 1.0,
-    start: float = 0.0,
+    start: float = 0.0, tap: tuple[int, int, Callable[[np.ndarray], None]] | None = None,
 ) -> Iterator[np.ndarray]:
     """Sound of ``path`` in chunks of ``chunk_seconds`` (the last one shorter).
 
@@ -44,6 +45,10 @@ def iter_audio(
         chunk_seconds: Length of each chunk.
         start: Seconds on the file's timeline where the first sample is taken (playback
             starting mid-file seeks instead of decoding from the top).
+        tap: (sample_rate, channels, take): the same sound in a second format from the
+            same decode, so that two analysers share it; ``take`` gets its chunks (of
+            ``chunk_seconds``, the same arrays a separate call in that format yields) as
+            they are made, the last one when the iteration ends.
 
     Yields:
         float32 arrays of shape (channels, n), C-contiguous.
@@ -52,8 +57,8 @@ def iter_audio(
         MediaError: unreadable file, "no audio stream" or no decoder (raised by this
             call, before iteration), or sound that stops decoding altogether.
     """
-    if sample_rate < 1 or channels < 1 or chunk_seconds <= 0:
-        raise ValueError("sample_rate, channels and chunk_seconds must be positive")
+    if min(sample_rate, channels, *(tap[:2] if tap else ())) < 1 or chunk_seconds <= 0:
+        raise ValueError("sample_rates, channels and chunk_seconds must be positive")
     path = Path(path)
     source = _container.open_input(path)
     stream = _container.audio_stream(source)
@@ -61,8 +66,10 @@ def iter_audio(
         source.close()
         problem = "no audio stream" if stream is None else f"no decoder for audio codec '{_container.codec_name(stream)}'"
         raise MediaError(path, problem)
-    size = max(1, round(chunk_seconds * sample_rate))
-    return _chunks(path, source, stream, sample_rate, channels, size, Fraction(start).limit_denominator(10**6))
+    outputs = [_Output(sample_rate, channels, chunk_seconds)]
+    if tap is not None:
+        outputs.append(_Output(tap[0], tap[1], chunk_seconds, tap[2]))
+    return _chunks(path, source, stream, outputs, Fraction(start).limit_denominator(10**6))
 
 
 def read_audio(path: str | PathLike[str], sample_rate: int = 48000, channels: int = 2) -> np.ndarray:
@@ -71,10 +78,29 @@ def read_audio(path: str | PathLike[str], sample_rate: int = 48000, channels: in
     return np.concatenate(parts, axis=1) if parts else np.zeros((channels, 0), np.float32)
 
 
-def _chunks(path: Path, source, stream, sample_rate: int, channels: int, size: int,
-            start: Fraction = Fraction(0)) -> Iterator[np.ndarray]:
-    resampler = av.AudioResampler(format="fltp", layout=f"{channels}c", rate=sample_rate)
-    buffer = _Buffer(size)
+class _Output:
+    """One format the decoded sound is resampled to, with its own chunking; chunks of a tap
+    go to ``take``, the primary's are yielded."""
+
+    def __init__(self, sample_rate: int, channels: int, chunk_seconds: float, take=None):
+        self.rate = sample_rate
+        self.resampler = av.AudioResampler(format="fltp", layout=f"{channels}c", rate=sample_rate)
+        self.buffer = _Buffer(max(1, round(chunk_seconds * sample_rate)))
+        self.take = take
+
+    def feed(self, piece: av.AudioFrame | None) -> Iterator[np.ndarray]:
+        """Chunks completed by ``piece`` (None: flush the resampler and the buffer)."""
+        chunks = (c for out in self.resampler.resample(piece) for c in self.buffer.push(out.to_ndarray()))
+        if piece is None:
+            chunks = itertools.chain(chunks, self.buffer.rest())
+        if self.take is None:
+            yield from chunks
+        else:
+            for chunk in chunks:
+                self.take(chunk)
+
+
+def _chunks(path: Path, source, stream, outputs: list[_Output], start: Fraction = Fraction(0)) -> Iterator[np.ndarray]:
     tb = stream.time_base
     origin = _container.origin_ticks(source, stream)
     written = Fraction(0)  # timeline seconds that the sound fed so far reaches
@@ -90,7 +116,8 @@ def _chunks(path: Path, source, stream, sample_rate: int, channels: int, size: i
                 at = (frame.pts - origin) * tb - start
                 if first and at < 0:
                     # Sound before the timeline origin (encoder priming left in): drop it.
-                    buffer.skip = round(-at * sample_rate)
+                    for out in outputs:
+                        out.buffer.skip = round(-at * out.rate)
                     written = at
                 elif at - written > _MAX_GAP:
                     log.warning("%s: sound timestamps jump %.1f s; not filled", path.name, at - written)
@@ -101,11 +128,10 @@ def _chunks(path: Path, source, stream, sample_rate: int, channels: int, size: i
             first = False
             written += Fraction(frame.samples, frame.sample_rate)
             for piece in pieces:
-                for out in resampler.resample(piece):
-                    yield from buffer.push(out.to_ndarray())
-        for out in resampler.resample(None):
-            yield from buffer.push(out.to_ndarray())
-        yield from buffer.rest()
+                for out in outputs:
+                    yield from out.feed(piece)
+        for out in outputs:
+            yield from out.feed(None)
 
 
 def _decoded(path: Path, source, stream) -> Iterator[av.AudioFrame]:

@@ -12,7 +12,10 @@ from desktop.analysis_panel import AnalysisPanel, eta_text, progress_texts
 
 
 @pytest.fixture
-def panel(qtbot):
+def panel(qtbot, tmp_path, monkeypatch):
+    # A cache of its own: the queue's progress is checked on a file it has to decode, whatever
+    # other tests of the session analysed before (set before the worker process starts).
+    monkeypatch.setenv("MOVIOLA_CACHE_DIR", str(tmp_path / "cache"))
     widget = AnalysisPanel()
     qtbot.addWidget(widget)
     widget.show()

@@ -1,6 +1,6 @@
 """One decode for every analyser: `moviola-cli analyze` decodes each frame of a file once,
-for shots, emotion features and the proposer's cut facts, and the features it measures on
-the way are those a separate decode measures."""
+for shots, emotion features and the proposer's cut facts, and its sound once, for the sound
+features and voice activity; what it measures on the way is what separate decodes measure."""
 from __future__ import annotations
 
 import json
@@ -28,6 +28,21 @@ def test_a_reader_makes_a_second_picture_from_the_same_decode(media):
         FrameReader(path, size=(48, 27), interpolation="sharpest")
 
 
+def test_a_sound_tap_gets_what_its_own_decode_gives(media):
+    from engine.media import iter_audio
+
+    path = media / SEQUENCE
+    tapped: list[np.ndarray] = []
+    both = list(iter_audio(path, 48000, 2, chunk_seconds=10.0, tap=(16000, 1, tapped.append)))
+    alone = list(iter_audio(path, 48000, 2, chunk_seconds=10.0))
+    small = list(iter_audio(path, 16000, 1, chunk_seconds=10.0))
+    assert len(both) == len(alone) == 3 and len(tapped) == len(small) == 3  # 23.3 s in 10-s chunks
+    assert all(np.array_equal(a, b) for a, b in zip(both, alone))
+    assert all(a.shape[0] == 1 and np.array_equal(a, b) for a, b in zip(tapped, small))
+    with pytest.raises(ValueError, match="positive"):
+        iter_audio(path, 48000, 2, tap=(0, 1, tapped.append))
+
+
 def test_analyze_decodes_once_and_measures_what_a_separate_decode_does(media, tmp_path, monkeypatch, capsys):
     import engine.cli
     from engine.affect.features import ANALYSER, FEATURE_NAMES, TRACKS, VERSION, features_job
@@ -49,12 +64,23 @@ def test_analyze_decodes_once_and_measures_what_a_separate_decode_does(media, tm
         return real(self, index, frame)
 
     monkeypatch.setattr(FrameReader, "_convert", counting)
+    import engine.media.audio as audio
+    sound_decodes = []
+    real_chunks = audio._chunks
+
+    def counting_sound(path, *args, **kwargs):
+        sound_decodes.append(path.name)
+        return real_chunks(path, *args, **kwargs)
+
+    monkeypatch.setattr(audio, "_chunks", counting_sound)
     assert engine.cli.main(["analyze", str(path), "--json"]) == 0
     [shown] = json.loads(capsys.readouterr().out)
     frames = probe(path).video.frame_count
     # every frame decoded and converted once, for the shot detector and the picture analysers both
     assert sorted(converted) == list(range(frames))
     assert len(shown["shots"]) >= 10
+    # and the sound once, for the sound features and the cut facts' voice activity both
+    assert sound_decodes == [path.name]
 
     cache = AnalysisCache()
     key = fingerprint(path)
@@ -64,6 +90,12 @@ def test_analyze_decodes_once_and_measures_what_a_separate_decode_does(media, tm
     from engine.analysis.facts import facts_job
     facts = drive(facts_job(path, shots))
     assert len(converted) == frames and len(facts.shots) == len(shots.shots)
+    # the voice activity heard from the shared sound decode is what the sound heard alone gives
+    from engine.analysis.facts import speech_ranges
+    alone = speech_ranges(path, shots.fps, shots.frame_count)
+    assert alone and len(sound_decodes) == 2
+    for shot in facts.shots:
+        assert shot.speech == [[a, b] for a, b in alone if a <= shot.end_frame and b >= shot.start_frame]
     # the emotion features' face frames are some of the facts' (one detection each): a face the
     # features counted is a face the facts found
     with_faces = [i for i, s in enumerate(shown["shots"]) if s["features"]["face_count"] > 0]
