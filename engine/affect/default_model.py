@@ -246,16 +246,10 @@ def choose_ridge(values: list[dict[str, float]], valence: np.ndarray, arousal: n
     from .evaluate import group_folds, spearman
 
     valence, arousal = np.asarray(valence, float), np.asarray(arousal, float)
-    columns = _stack(values)
     folds = group_folds(groups, k)
     best: dict[str, tuple[float, float]] = {}
     for ridge in grid:
-        pred = {"valence": np.zeros(len(values)), "arousal": np.zeros(len(values))}
-        for test in folds:
-            train = np.setdiff1d(np.arange(len(values)), test)
-            fitted = fit_terms([values[i] for i in train], valence[train], arousal[train], terms, ridge)
-            v, a, _ = axes({n: c[test] for n, c in columns.items()}, fitted)
-            pred["valence"][test], pred["arousal"][test] = v, a
+        pred = dict(zip(("valence", "arousal"), _held_out_axes(values, valence, arousal, folds, terms, ridge)))
         for axis, truth in (("valence", valence), ("arousal", arousal)):
             rho = spearman(truth, pred[axis])
             if axis not in best or rho >= best[axis][0]:
@@ -278,13 +272,7 @@ def choose_min_confidence(values: list[dict[str, float]], valence: np.ndarray, a
     from .evaluate import group_folds
 
     valence, arousal, neutral = np.asarray(valence, float), np.asarray(arousal, float), np.asarray(neutral, bool)
-    columns = _stack(values)
-    points = np.zeros((len(values), 2))
-    for test in group_folds(groups, k):
-        train = np.setdiff1d(np.arange(len(values)), test)
-        fitted = fit_terms([values[i] for i in train], valence[train], arousal[train], terms, ridge)
-        v, a, _ = axes({n: c[test] for n, c in columns.items()}, fitted)
-        points[test] = np.stack([v, a], 1)
+    points = np.stack(_held_out_axes(values, valence, arousal, group_folds(groups, k), terms, ridge), 1)
     if not neutral.any():
         return float(grid[0])
     for threshold in sorted(grid):
@@ -292,6 +280,19 @@ def choose_min_confidence(values: list[dict[str, float]], valence: np.ndarray, a
         if np.mean(emotive) <= most:
             return float(threshold)
     return float(max(grid))
+
+
+def _held_out_axes(values, valence: np.ndarray, arousal: np.ndarray, folds, terms, ridge
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(valence, arousal) of every shot, each fold's placed by weights fitted on the other folds."""
+    columns = _stack(values)
+    out = np.zeros((2, len(values)))
+    for test in folds:
+        train = np.setdiff1d(np.arange(len(values)), test)
+        fitted = fit_terms([values[i] for i in train], valence[train], arousal[train], terms, ridge)
+        v, a, _ = axes({n: c[test] for n, c in columns.items()}, fitted)
+        out[0, test], out[1, test] = v, a
+    return out[0], out[1]
 
 
 def _stack(values: list[dict[str, float]]) -> dict[str, np.ndarray]:

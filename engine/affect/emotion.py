@@ -48,8 +48,7 @@ def emotion_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACH
         from .learned import LearnedModel
 
         learned = LearnedModel.load()
-    features = yield from scaled(features_job(path, shots, info, cache, device, frames, sound_tap),
-                                     0.0, 0.97)
+    features = yield from scaled(features_job(path, shots, info, cache, device, frames, sound_tap), 0.0, 0.97)
     t = time.perf_counter()
     result = score_features(path, features, learned)
     result.timings["emotion"] = time.perf_counter() - t

@@ -116,12 +116,11 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE,
     n = int(shots.frame_count)
 
     yield 0.0, f"{path.name}: speech"
-    heard = speech
-    speech, checked = [], False
-    if heard is not None and heard.complete:
-        speech, checked = heard.ranges, True
+    spoken, checked = [], False
+    if speech is not None and speech.complete:
+        spoken, checked = speech.ranges, True
     elif info.audio:
-        speech, checked = speech_ranges(path, fps, n), True
+        spoken, checked = speech_ranges(path, fps, n), True
 
     yield 0.3, f"{path.name}: faces and looks"
     pictures = yield from scaled(_pictures(path, shots, info, fps, n, frames), 0.3, 1.0)
@@ -136,7 +135,7 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE,
         result.append(ShotFacts(
             a, b,
             # Whole lines, not clipped to the shot: a shot's edge inside a line is no pause.
-            speech=[[s, e] for s, e in speech if s <= b and e >= a],
+            speech=[[s, e] for s, e in spoken if s <= b and e >= a],
             motion_peaks=peak_frames(motion, a, last, float(fps)),
             face_frames=with_face,
             face_count=pictures["counts"][i],
@@ -147,7 +146,7 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE,
     if cache is not None:
         cache.put(key, ANALYSER, VERSION, facts)
     yield 1.0, f"{path.name}: cut facts of {len(result)} shots"
-    return with_word_speech(path, facts, cache, key, vad=speech)
+    return with_word_speech(path, facts, cache, key, vad=spoken)
 
 
 def with_word_speech(path: Path, facts: FileFacts, cache, key, vad=None) -> FileFacts:

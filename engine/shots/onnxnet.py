@@ -9,8 +9,8 @@ quantisation, per-channel weights, activation ranges calibrated once on the bund
 demo footage); everything else stays float.
 
 Per window frame on the 2-core dev machine (``benchmarks/shots.py`` prints it again):
-the package's graph ~10 ms, the rearranged float graph ~8 ms, with int8 spatial
-convolutions ~5.5 ms. Quantising the temporal convolutions too was slower, and
+the package's graph ~10 ms, the rearranged float graph ~8.6 ms, with int8 spatial
+convolutions ~6 ms (medians). Quantising the temporal convolutions too was slower, and
 quantising the first block's (three input channels) moved outputs most for the least
 work. Dynamic int8 quantisation of the linear layers was no faster.
 
