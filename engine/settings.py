@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -89,8 +90,8 @@ def save(settings: Settings) -> Path:
 def compute_device() -> str:
     """The device every model runs on: the setting, with CUDA only when it is really there."""
     choice = load().device
-    if choice == "cpu":
-        return "cpu"
+    if choice == "cpu" or ("torch" not in sys.modules and not may_have_cuda()):
+        return "cpu"  # (when torch is loaded already, asking it is free)
     import torch
 
     if torch.cuda.is_available():
@@ -98,3 +99,17 @@ def compute_device() -> str:
     if choice == "cuda":
         log.warning("CUDA was chosen in the settings but is not available: using the CPU")
     return "cpu"
+
+
+def may_have_cuda() -> bool:
+    """False when this machine certainly has no NVIDIA driver, so CUDA cannot be there.
+
+    Asking torch costs its import (2-3 s), which the shot detector on ONNX Runtime
+    otherwise never needs. Only Linux (no driver node; /dev/dxg is WSL's GPU) and macOS
+    (no CUDA builds) can be ruled out this way; elsewhere torch is asked.
+    """
+    if sys.platform == "darwin":
+        return False
+    if sys.platform.startswith("linux"):
+        return any(os.path.exists(p) for p in ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/dxg"))
+    return True

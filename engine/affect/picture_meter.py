@@ -36,7 +36,7 @@ from engine.media.prefetch import prefetched
 from engine.settings import cache_dir
 
 from .faces import DOWNSCALED_MIN_NEIGHBORS, MIN_SIZE, FaceDetector, fer_crops
-from .motion import FLOW_WIDTH, FlowMeter
+from .motion import FLOW_WIDTH, FlowMeter, split_motion
 from .picture import FRAME_STATS, frame_stats
 
 STATS_WIDTH = 160
@@ -60,6 +60,7 @@ _JPEG_QUALITY = 95
 # shrinking; at 1280x720 -> 320x180 it costs 0.8 ms a frame, area 2.0 ms.
 INTERPOLATION = "bilinear"
 _GROW = 4096  # frames the per-frame arrays grow by when a file runs past its probed length
+_SPLIT_BATCH = 64  # flow fields split into camera and subject motion at a time (motion.split_motion)
 
 
 @dataclass
@@ -116,6 +117,7 @@ class PictureMeter:
         self._flow = np.full((max(frame_count, 1), 3), np.nan)
         self._times = np.full(max(frame_count, 1), np.nan)
         self._flow_meter = FlowMeter()
+        self._flows: list[tuple[int, np.ndarray]] = []  # (frame, flow field) not yet split
         self._last = -2
         self._spool = None  # made with the first grid frame: an analysis from the cache needs none
         self._grid: dict[int, tuple[int, int]] = {}  # frame -> (offset, length) in the spool
@@ -134,8 +136,11 @@ class PictureMeter:
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         small = cv2.resize(image, self._stats_size, interpolation=cv2.INTER_AREA)
         self._stats[index] = frame_stats(small, gray)
-        self._flow[index] = self._flow_meter.push(
-            cv2.resize(gray, self._flow_size, interpolation=cv2.INTER_AREA), False)
+        flow = self._flow_meter.push(cv2.resize(gray, self._flow_size, interpolation=cv2.INTER_AREA))
+        if flow is not None:
+            self._flows.append((index, flow))
+            if len(self._flows) >= _SPLIT_BATCH:
+                self._split_flows()
         self._times[index] = time
         if index % self.step == 0:
             ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
@@ -188,6 +193,7 @@ class PictureMeter:
             self._grow(frame_count)
         times = self._times[:frame_count].copy()
         stats = self._stats[:frame_count].copy()
+        self._split_flows()
         flow = self._flow[:frame_count] * (float(self.fps) / self._flow_size[0])
         starts = np.asarray([s for s in shot_starts if 0 <= s < frame_count], int)
         flow[starts] = np.nan
@@ -255,6 +261,12 @@ class PictureMeter:
     def close(self) -> None:
         if self._spool is not None:
             self._spool.close()
+
+    def _split_flows(self) -> None:
+        if self._flows:
+            frames, fields = zip(*self._flows)
+            self._flow[list(frames)] = split_motion(np.stack(fields))
+            self._flows = []
 
     def _grow(self, length: int) -> None:
         extra = length - len(self._times)

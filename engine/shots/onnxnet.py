@@ -248,6 +248,20 @@ def _colour_histograms(frames):
     return functional.normalize(histograms.view(batch, time, 512).float(), p=2, dim=2)
 
 
+def _threads() -> int:
+    """Intra-op threads as torch would pick them: its setting when it is loaded (the app and
+    benchmarks set it), else ``$OMP_NUM_THREADS``, else 0 (ONNX Runtime's own choice, one a
+    physical core, as torch's). Importing torch just to ask would cost 2-3 s a process."""
+    import sys
+
+    if "torch" in sys.modules:
+        return sys.modules["torch"].get_num_threads()
+    try:
+        return max(int(os.environ.get("OMP_NUM_THREADS", "0")), 0)
+    except ValueError:
+        return 0
+
+
 class OnnxNetwork:
     """The exported network in an ONNX Runtime session; the same ``scores`` as `Network`.
 
@@ -271,9 +285,7 @@ class OnnxNetwork:
             precision, path = "float", graph("float")
         options = ort.SessionOptions()
         if threads is None:
-            import torch  # follow torch's setting, which the app and benchmarks set
-
-            threads = torch.get_num_threads()
+            threads = _threads()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         providers = ["CPUExecutionProvider"]

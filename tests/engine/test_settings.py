@@ -24,3 +24,11 @@ def test_broken_settings_file_gives_defaults(monkeypatch, tmp_path):
     assert settings.load() == settings.Settings()
     (tmp_path / "settings.json").write_text('{"device": "tpu", "colour": "red"}')
     assert settings.load().device == "auto"
+
+
+def test_the_quick_no_cuda_answer_agrees_with_torch(monkeypatch, tmp_path):
+    import torch
+
+    monkeypatch.setenv("MOVIOLA_CONFIG_DIR", str(tmp_path))
+    assert settings.may_have_cuda() or not torch.cuda.is_available()
+    assert settings.compute_device() == ("cuda" if torch.cuda.is_available() else "cpu")

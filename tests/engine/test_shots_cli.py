@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from engine.cli import main
 
 
@@ -28,3 +30,25 @@ def test_csv_and_errors(media, capsys):
     assert rows[0].startswith("file,shot,start_frame")
     assert len(rows) >= 4
     assert "zero_bytes.mov: empty file" in captured.err and "Traceback" not in captured.err
+
+
+def test_shots_on_a_machine_without_a_gpu_never_load_torch(media, tmp_path):
+    # The detector runs on ONNX Runtime; torch cost 2-3 s of start-up only to say "no CUDA".
+    import os
+    import subprocess
+    import sys
+
+    from engine.settings import may_have_cuda
+
+    if may_have_cuda():
+        pytest.skip("this machine has an NVIDIA driver: torch must be asked whether CUDA works")
+    video = media / "sequences" / "seq03_24fps.mp4"
+    probe = ("import sys, runpy; sys.argv = ['moviola-cli', 'shots', '--json', sys.argv[1]]\n"
+             "try:\n    runpy.run_module('engine.cli', run_name='__main__')\n"
+             "except SystemExit as exc:\n    code = exc.code\n"
+             "print('torch loaded' if 'torch' in sys.modules else 'no torch', code, file=sys.stderr)")
+    env = dict(os.environ, MOVIOLA_CACHE_DIR=str(tmp_path), HF_HUB_OFFLINE="1")
+    result = subprocess.run([sys.executable, "-c", probe, str(video)], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.stderr.strip().endswith("no torch 0"), result.stderr[-2000:]
+    assert len(json.loads(result.stdout)["transitions"]) >= 5
