@@ -14,7 +14,7 @@ from engine.media import FrameReader, MediaError
 from engine.media.prefetch import prefetched
 
 from .boundaries import Thresholds, find_transitions
-from .network import INPUT_SIZE, pick_device, shared_network
+from .network import INPUT_SIZE, needs_preparing, pick_device, shared_network
 from .result import ShotList, shots_between
 from .scoring import FrameScorer, ScoringPlan
 
@@ -90,8 +90,12 @@ def shots_job(path: str | PathLike[str], cache=_DEFAULT_CACHE, device: str | Non
             yield 1.0, f"{path.name}: shots from the cache"
             return ShotList.from_cache(hit)
 
-    yield 0.0, f"{path.name}: loading the shot model"
-    network = shared_network(device or pick_device())
+    device = device or pick_device()
+    if needs_preparing(device):
+        yield 0.0, f"{path.name}: preparing the shot model for this computer (once, about half a minute)"
+    else:
+        yield 0.0, f"{path.name}: loading the shot model"
+    network = shared_network(device)
     scorer = FrameScorer(network, plan or default_plan(network.device))
     also = feed.picture if feed is not None else None
     with FrameReader(path, size=INPUT_SIZE, pix_fmt="rgb24", also=also) as reader:

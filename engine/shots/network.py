@@ -94,12 +94,27 @@ def shared_network(device: str | None = None, backend: str | None = None):
         device: "cpu", "cuda", ...; the settings' device by default.
         backend: "auto", "onnx" or "torch"; ``$MOVIOLA_SHOTS_BACKEND`` or "auto" by default.
     """
+    device = device or pick_device()
+    return _load(device, _backend(device, backend))
+
+
+def needs_preparing(device: str) -> bool:
+    """Whether the first load in this process will export and quantise the network first
+    (once per machine and version, ~25 s), so a job can say so instead of seeming stuck."""
+    if _backend(device, None) != "onnx":
+        return False
+    from .onnxnet import default_precision, model_path
+
+    return not model_path(default_precision(device)).exists()
+
+
+def _backend(device: str, backend: str | None) -> str:
     import os
 
     backend = backend or os.environ.get(BACKEND_ENV, "auto")
     if backend == "auto":
-        backend = "onnx" if (device or pick_device()) == "cpu" else "torch"
-    return _load(device or pick_device(), backend)
+        return "onnx" if device == "cpu" else "torch"
+    return backend
 
 
 @functools.lru_cache(maxsize=4)

@@ -248,6 +248,11 @@ def _colour_histograms(frames):
     return functional.normalize(histograms.view(batch, time, 512).float(), p=2, dim=2)
 
 
+def default_precision(device: str) -> str:
+    """int8 on CPU; a GPU runs the float graph."""
+    return "float" if device.startswith("cuda") else "int8"
+
+
 def _threads() -> int:
     """Intra-op threads as torch would pick them: its setting when it is loaded (the app and
     benchmarks set it), else ``$OMP_NUM_THREADS``, else 0 (ONNX Runtime's own choice, one a
@@ -275,7 +280,7 @@ class OnnxNetwork:
     def __init__(self, device: str = "cpu", threads: int | None = None, precision: str | None = None):
         import onnxruntime as ort
 
-        precision = precision or ("float" if device.startswith("cuda") else "int8")
+        precision = precision or default_precision(device)
         try:
             path = graph(precision)
         except Exception as exc:  # noqa: BLE001 - the float graph is still right, only slower

@@ -93,3 +93,22 @@ def test_quantising_needs_footage_to_calibrate_on(tmp_path):
     with pytest.raises(RuntimeError, match="no demo footage"):
         quantise(model_path("float"), tmp_path / "int8.onnx", clips=[])
     assert not any(tmp_path.iterdir())
+
+
+def test_the_job_says_when_it_must_prepare_the_network_first(media, tmp_path, monkeypatch):
+    from engine.shots.detector import shots_job
+    from engine.shots.network import BACKEND_ENV
+
+    def first_message():
+        job = shots_job(media / "sequences" / "seq03_24fps.mp4", cache=None, device="cpu")
+        message = next(job)[1]
+        job.close()
+        return message
+
+    shared_network("cpu", "onnx")  # the graphs are on disk now
+    assert first_message() == "seq03_24fps.mp4: loading the shot model"
+    monkeypatch.setenv("MOVIOLA_MODEL_DIR", str(tmp_path))  # a machine that has none yet
+    assert first_message().startswith("seq03_24fps.mp4: preparing the shot model for this computer (once")
+    monkeypatch.setenv(BACKEND_ENV, "torch")  # nothing to prepare for torch
+    assert first_message() == "seq03_24fps.mp4: loading the shot model"
+    assert not any(tmp_path.iterdir())
