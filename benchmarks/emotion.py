@@ -338,8 +338,9 @@ def main(argv=None) -> int:
     if args.words:
         print_words(shots, values, args.media, args.folds)
     ridge = default_model.choose_ridge(values, *_targets(shots), [s.source for s in shots])
-    terms = default_model.fit_terms(values, *_targets(shots), ridge=ridge)
-    print(f"\nridge chosen by grouped cross-validation on the whole dev set: {ridge}")
+    terms = default_model.fit_terms(values, *_targets(shots))
+    print(f"\nridge chosen by grouped cross-validation on the whole dev set: {ridge} "
+          f"(default_model.RIDGE ships {default_model.RIDGE})")
     threshold = default_model.choose_min_confidence(values, *_targets(shots), [s.label == "neutral" for s in shots],
                                                     [s.source for s in shots])
     from collections import Counter
@@ -350,7 +351,7 @@ def main(argv=None) -> int:
           f"{', '.join(f'{t} x{c}' for t, c in sorted(inside.items()))}")
     print(f"neutral threshold chosen by grouped cross-validation on the whole dev set: {threshold} "
           f"(labels.MIN_CONFIDENCE ships {MIN_CONFIDENCE})")
-    print("weights fitted on the whole dev set (what default_model.TERMS ships):")
+    print("weights fitted on the whole dev set with default_model.RIDGE (what default_model.TERMS ships):")
     for term in terms:
         how = f"(prior {term.prior:+.3f})" if term.fitted else "(hand-set)"
         print(f"  {term.axis:8s} {term.feature:15s} {term.weight:+.3f}  {how}")

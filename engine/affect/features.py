@@ -38,7 +38,8 @@ ANALYSER = "affect.features"
 #: measured inside letterbox/pillarbox bars.
 #: 4: face and palette samples from the meter's grid (4 frames a second, via JPEG), the
 #:    picture at 320 px by swscale's bilinear filter.
-VERSION = "4"
+#: 5: picture change (the busiest second's frame-to-frame difference).
+VERSION = "5"
 ANALYSIS_WIDTH = 320
 # Hanjalic's rhythm: cuts per minute in a window centred on the shot.
 CUT_WINDOW_S = 20.0
@@ -61,7 +62,7 @@ EXPRESSIVE_FACE_SIZE = 0.2
 FEATURE_NAMES: tuple[str, ...] = (
     *FRAME_STATS,
     "motion", "camera_motion", "subject_motion", "motion_peaks", "motion_burst", "camera_shake", "motion_peak",
-    "shot_length", "cut_rate",
+    "picture_change", "shot_length", "cut_rate",
     "face_count", "face_size", "face_frames", *(f"face_{e}" for e in EXPRESSIONS),
     "face_expressive", *(f"expr_{e}" for e in EMOTIVE),
     "loudness", "loudness_rel", "loudness_range", "onset_rate", "tempo", "speech", "silence", "has_sound",
@@ -393,6 +394,7 @@ def _shot_features(shot, first, last, s: Samples, expr, stats, flow, fps, frame_
     values["motion_peaks"] = float(motion_peaks(flow[first:last + 1, 0], float(fps)))
     values.update(motion_bursts(flow[first:last + 1]))
     values["motion_peak"] = strongest_second(flow[first:last + 1, 2], float(fps))
+    values["picture_change"] = strongest_second(flow[first:last + 1, 3], float(fps))
     values["shot_length"] = (last - first + 1) / float(fps)
     counts = [len(f) for f in s.faces]
     largest = max((face for found in s.faces for face in found), key=lambda f: f.h, default=None)

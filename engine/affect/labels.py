@@ -37,7 +37,7 @@ TEMPERATURE = 0.02
 #: held-out folds of the dev set (``default_model.choose_min_confidence``, which
 #: ``benchmarks/emotion.py`` also runs inside each training fold). Every prototype still
 #: names itself.
-MIN_CONFIDENCE = 0.65
+MIN_CONFIDENCE = 0.70
 MIN_CONFIDENCE_GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 #: Below this the app shows a label as uncertain (faded on the timeline, "uncertain" in the inspector).
 UNCERTAIN = 0.5

@@ -114,7 +114,7 @@ class PictureMeter:
         self._stats_size = (STATS_WIDTH, max(2, round(h * STATS_WIDTH / w)))
         self._flow_size = (FLOW_WIDTH, max(2, round(h * FLOW_WIDTH / w)))
         self._stats = np.full((max(frame_count, 1), len(FRAME_STATS)), np.nan)
-        self._flow = np.full((max(frame_count, 1), 3), np.nan)
+        self._flow = np.full((max(frame_count, 1), 4), np.nan)  # total, camera, subject, change
         self._times = np.full(max(frame_count, 1), np.nan)
         self._flow_meter = FlowMeter()
         self._flows: list[tuple[int, np.ndarray]] = []  # (frame, flow field) not yet split
@@ -136,8 +136,9 @@ class PictureMeter:
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         small = cv2.resize(image, self._stats_size, interpolation=cv2.INTER_AREA)
         self._stats[index] = frame_stats(small, gray)
-        flow = self._flow_meter.push(cv2.resize(gray, self._flow_size, interpolation=cv2.INTER_AREA))
-        if flow is not None:
+        measured = self._flow_meter.push(cv2.resize(gray, self._flow_size, interpolation=cv2.INTER_AREA))
+        if measured is not None:
+            flow, self._flow[index, 3] = measured
             self._flows.append((index, flow))
             if len(self._flows) >= _SPLIT_BATCH:
                 self._split_flows()
@@ -184,17 +185,19 @@ class PictureMeter:
     # -- measuring shots -------------------------------------------------------------
 
     def per_frame(self, frame_count: int, shot_starts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(times, stats, flow) over ``frame_count`` frames (NaN where no frame came).
+        """(times, stats, motion) over ``frame_count`` frames (NaN where no frame came).
 
-        Flow is in frame widths per second, and NaN on each shot's first frame: the
-        flow there measured the cut, not motion.
+        Motion's columns are the total, camera and subject flow in frame widths per
+        second and the picture change in grey levels a frame; all NaN on each shot's
+        first frame, where they measured the cut, not motion.
         """
         if frame_count > len(self._times):
             self._grow(frame_count)
         times = self._times[:frame_count].copy()
         stats = self._stats[:frame_count].copy()
         self._split_flows()
-        flow = self._flow[:frame_count] * (float(self.fps) / self._flow_size[0])
+        flow = self._flow[:frame_count].copy()
+        flow[:, :3] *= float(self.fps) / self._flow_size[0]
         starts = np.asarray([s for s in shot_starts if 0 <= s < frame_count], int)
         flow[starts] = np.nan
         return times, stats, flow
@@ -265,11 +268,11 @@ class PictureMeter:
     def _split_flows(self) -> None:
         if self._flows:
             frames, fields = zip(*self._flows)
-            self._flow[list(frames)] = split_motion(np.stack(fields))
+            self._flow[list(frames), :3] = split_motion(np.stack(fields))
             self._flows = []
 
     def _grow(self, length: int) -> None:
         extra = length - len(self._times)
         self._stats = np.concatenate([self._stats, np.full((extra, len(FRAME_STATS)), np.nan)])
-        self._flow = np.concatenate([self._flow, np.full((extra, 3), np.nan)])
+        self._flow = np.concatenate([self._flow, np.full((extra, 4), np.nan)])
         self._times = np.concatenate([self._times, np.full(extra, np.nan)])

@@ -97,6 +97,9 @@ def test_frozen_clip_has_near_zero_motion_and_pans_are_camera_motion(tmp_path):
     assert panning["camera_motion"] == pytest.approx(0.225, rel=0.3)
     assert panning["camera_motion"] > 3 * panning["subject_motion"]
     assert crossing["subject_motion"] > 2 * crossing["camera_motion"]
+    # Picture change (grey levels a frame): none in the frozen shot, none across its cut.
+    assert still_shot["picture_change"] < 0.5
+    assert min(panning["picture_change"], crossing["picture_change"]) > 10 * max(still_shot["picture_change"], 0.1)
     # The first frame after a cut has no flow of its own (a cut is not motion).
     assert np.isnan(fs.tracks["motion"][0]) or fs.shots[0].values["motion"] > 0
 

@@ -151,3 +151,16 @@ def test_loudness_is_bs1770_and_tempo_is_found():
     assert features["tempo"] == pytest.approx(120, abs=3)
     assert features["onset_rate"] == pytest.approx(2.0, abs=0.3)
     assert features["speech"] < 0.1
+
+
+def test_features_measured_before_a_term_existed_leave_it_silent():
+    # An editor's stored labels carry the features of their day (version 4 had no
+    # picture change); the default model still scores them, the missing term adding nothing.
+    from engine.affect.default_model import axes
+    from engine.affect.features import FEATURE_NAMES
+
+    values = {name: 0.3 for name in FEATURE_NAMES}
+    older = {k: v for k, v in values.items() if k != "picture_change"}
+    _, _, parts = axes(older)
+    assert parts[("arousal", "picture_change")] == 0
+    assert axes(older)[1] != axes(values)[1]
