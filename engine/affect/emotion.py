@@ -45,9 +45,9 @@ def emotion_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACH
 
         cache = AnalysisCache()
     if learned is _DEFAULT_CACHE:
-        from .learned import LearnedModel
+        from .learned import saved_model
 
-        learned = LearnedModel.load()
+        learned = saved_model()
     features = yield from scaled(features_job(path, shots, info, cache, device, frames, sound_tap), 0.0, 0.97)
     t = time.perf_counter()
     result = score_features(path, features, learned)

@@ -14,6 +14,7 @@ for the predicted label, in log-odds.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,6 +243,19 @@ def train(X: np.ndarray, labels: list[str], default: list[str | None] | None = N
                          if default is not None and len(default) == len(labels) else 0.0)
     return LearnedModel(_fit(X, y, len(classes)), classes, float(agreement), float(chance), len(y),
                         default_agreement)
+
+
+def saved_model(store: LabelStore | None = None) -> LearnedModel | None:
+    """The editor's saved model; retrained from their labels first when it was made for other
+    features (an upgrade that added one), so the model they trained keeps working."""
+    store = store or LabelStore()
+    model = LearnedModel.load(store.path.parent)
+    if model is None and (store.path.parent / "emotion_lgbm.json").exists():
+        try:
+            model = retrain(store)
+        except RuntimeError as exc:  # unreadable labels: the default model still scores
+            logging.getLogger(__name__).warning("%s", exc)
+    return model
 
 
 def retrain(store: LabelStore | None = None) -> LearnedModel | None:

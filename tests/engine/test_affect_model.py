@@ -116,6 +116,17 @@ def test_labels_are_stored_per_user_and_the_model_takes_over(sequence_features, 
     top = {c.feature for s in mine for c in s.explanation[:2]}
     assert top & {"brightness", "colourfulness"}
 
+    # An upgrade that adds a feature: the saved model no longer fits, and is retrained from
+    # the same labels (measured with the older features) when analysis first asks for it.
+    meta = tmp_path / "emotion_lgbm.json"
+    older = json.loads(meta.read_text())
+    older["features"] = [n for n in older["features"] if n != "picture_change"]
+    meta.write_text(json.dumps(older))
+    assert learned.LearnedModel.load(tmp_path) is None
+    retrained = learned.saved_model(store)
+    assert retrained is not None and retrained.labels == model.labels
+    assert json.loads(meta.read_text())["features"] == list(FEATURE_NAMES)
+
 
 def test_curve_is_frame_accurate_and_smooth(sequence_features):
     truth, fs = sequence_features["seq07_25fps"]
