@@ -112,3 +112,28 @@ def test_the_job_says_when_it_must_prepare_the_network_first(media, tmp_path, mo
     monkeypatch.setenv(BACKEND_ENV, "torch")  # nothing to prepare for torch
     assert first_message() == "seq03_24fps.mp4: loading the shot model"
     assert not any(tmp_path.iterdir())
+
+
+def test_memory_stays_flat_over_windows_of_every_length(tmp_path):
+    # ONNX Runtime's per-shape memory plans grew RSS by ~190 MB over these 69 lengths; a long
+    # film meets them all. In a process of its own, so what other tests hold does not count.
+    import subprocess
+    import sys
+
+    probe = """
+import numpy as np
+from engine.shots.onnxnet import OnnxNetwork
+rss = lambda: int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024
+net, rng = OnnxNetwork('cpu', threads=2), np.random.default_rng(0)
+net.scores([rng.integers(0, 255, (88, 27, 48, 3), np.uint8)])
+base = rss()
+for n in range(20, 89):
+    net.scores([rng.integers(0, 255, (n, 27, 48, 3), np.uint8)])
+print(rss() - base)
+"""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc/self/status")
+    shared_network("cpu", "onnx")  # the graphs exist before the probe measures
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600, check=True)
+    growth_mb = int(out.stdout.split()[-1])
+    assert growth_mb < 40, f"RSS grew {growth_mb} MB over 69 window lengths"
