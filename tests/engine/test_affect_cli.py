@@ -79,3 +79,31 @@ def test_registering_the_commands_loads_no_heavy_module():
             "print(sorted(m for m in ('torch', 'cv2', 'lightgbm', 'matplotlib', 'av') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_analyze_ranks_people_s_arousal_by_picture_change(cli, media, capsys):
+    # seq03 of the dev sequences, as `analyze` measures it: each dev-set shot read from the
+    # analysed shot holding its middle frame. People's arousal (0-2) from the labelled set.
+    import csv
+    from pathlib import Path
+
+    from engine.affect.evaluate import spearman
+
+    video = media / "sequences" / "seq03_24fps.mp4"
+    assert cli(["analyze", "--json", str(video)]) == 0
+    (doc,) = json.loads(capsys.readouterr().out)
+    labelled = Path(__file__).parents[1] / "data" / "emotion_devset" / "shots.csv"
+    rows = [r for r in csv.DictReader(labelled.open()) if r["file"] == "sequences/seq03_24fps.mp4"]
+
+    def analysed(row):
+        middle = (int(row["start_frame"]) + int(row["end_frame"])) // 2
+        return next(s for s in doc["shots"] if s["start_frame"] <= middle <= s["end_frame"])
+
+    people = [int(r["arousal"]) for r in rows]
+    change = [analysed(r)["features"]["picture_change"] for r in rows]
+    arousal = [analysed(r)["arousal"] for r in rows]
+    assert spearman(change, people) > 0.5, (change, people)  # 0.61 measured
+    # The arousal the editor sees ranks them too (0.47 measured: one still shot of six scores
+    # above the intense one, which held-out rho 0.74 on the whole dev set allows for).
+    assert spearman(arousal, people) > 0.3, (arousal, people)
+    assert any(e["feature"] == "picture_change" for s in doc["shots"] for e in s["explanation"])
