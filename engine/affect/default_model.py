@@ -47,7 +47,7 @@ class Term:
     def unit(self, values) -> np.ndarray:
         """The term's value at weight 1; 0 for a feature ``values`` lacks (measured before it existed)."""
         if self.feature not in values:
-            return np.zeros(np.shape(next(iter(values.values()), 0.0)))
+            return np.asarray(0.0)  # broadcasts against per-frame arrays in ``axes``
         x = np.asarray(values[self.feature], float)
         if self.transform == "log10":
             x = np.log10(np.maximum(x, 0) + 0.01)

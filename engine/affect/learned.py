@@ -55,6 +55,8 @@ PARAMS = {
     "verbose": -1,
 }
 ROUNDS = 80
+# The saved model: LightGBM's text and what it was made from (classes, features, agreement).
+_BOOSTER, _META = "emotion_lgbm.txt", "emotion_lgbm.json"
 
 
 def model_dir() -> Path:
@@ -160,8 +162,8 @@ class LearnedModel:
 
         folder = folder or model_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / "emotion_lgbm.txt", self.booster.model_to_string())
-        atomic_write_text(folder / "emotion_lgbm.json", json.dumps({
+        atomic_write_text(folder / _BOOSTER, self.booster.model_to_string())
+        atomic_write_text(folder / _META, json.dumps({
             "classes": self.classes, "agreement": self.agreement, "chance": self.chance,
             "labels": self.labels, "default_agreement": self.default_agreement,
             "features": list(FEATURE_NAMES), "features_version": FEATURES_VERSION,
@@ -172,8 +174,8 @@ class LearnedModel:
         """The saved model, or None when there is none or it was made for other features."""
         folder = folder or model_dir()
         try:
-            meta = json.loads((folder / "emotion_lgbm.json").read_text(encoding="utf-8"))
-            text = (folder / "emotion_lgbm.txt").read_text(encoding="utf-8")
+            meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+            text = (folder / _BOOSTER).read_text(encoding="utf-8")
         except (OSError, ValueError):
             return None
         if meta.get("features") != list(FEATURE_NAMES):
@@ -250,7 +252,7 @@ def saved_model(store: LabelStore | None = None) -> LearnedModel | None:
     features (an upgrade that added one), so the model they trained keeps working."""
     store = store or LabelStore()
     model = LearnedModel.load(store.path.parent)
-    if model is None and (store.path.parent / "emotion_lgbm.json").exists():
+    if model is None and (store.path.parent / _META).exists():
         try:
             model = retrain(store)
         except RuntimeError as exc:  # unreadable labels: the default model still scores
