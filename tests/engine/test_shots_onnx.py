@@ -137,3 +137,10 @@ print(rss() - base)
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600, check=True)
     growth_mb = int(out.stdout.split()[-1])
     assert growth_mb < 40, f"RSS grew {growth_mb} MB over 69 window lengths"
+
+
+def test_the_network_threads_sleep_between_windows():
+    # Spinning pool threads took the cores the decoder and the picture meter use between
+    # windows (benchmarks/analyze.py measured it); the session must be made without them.
+    net = OnnxNetwork("cpu", threads=2)
+    assert net.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
