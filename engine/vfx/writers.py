@@ -2,9 +2,15 @@
 
 Images given to ``ClipWriter.write`` are straight (not premultiplied) RGB or RGBA,
 uint8 or float in [0, 1]; Premiere and Resolve read ProRes 4444 alpha as straight.
+
+A movie is written to a temporary beside its path (``engine.atomic``'s naming) and
+renamed over it when the clip is closed whole, so a render that fails or is cancelled
+leaves the editor's earlier render of that name as it was.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,6 +18,8 @@ import av
 import cv2
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
+
+from engine.atomic import temporary_name
 
 PRORES_4444 = {"codec": "prores_ks", "pix_fmt": "yuva444p10le", "profile": "4444"}
 PRORES_422HQ = {"codec": "prores_ks", "pix_fmt": "yuv422p10le", "profile": "hq"}
@@ -44,6 +52,7 @@ class ClipWriter:
         self.files: list[Path] = []
         self._container = None
         self._stream = None
+        self._temp: Path | None = None  # the movie being written, until it is whole
         if self.kind == "png":
             self.path.mkdir(parents=True, exist_ok=True)
         else:
@@ -63,20 +72,37 @@ class ClipWriter:
         self.count += 1
 
     def close(self) -> None:
+        """Finish the movie and put it in place of ``path`` (a link there stays a link)."""
         if self._container is not None:
-            for packet in self._stream.encode(None):
-                self._container.mux(packet)
+            try:
+                for packet in self._stream.encode(None):
+                    self._container.mux(packet)
+            except BaseException:
+                self.discard()
+                raise
             self._container.close()
             self._container = None
+            os.replace(self._temp, os.path.realpath(self.path))
+            self._temp = None
+
+    def discard(self) -> None:
+        """Drop the movie written so far; whatever was at ``path`` stays."""
+        if self._container is not None:
+            with contextlib.suppress(Exception):  # already failing: the muxer may be broken too
+                self._container.close()
+            self._container = None
+        if self._temp is not None:
+            self._temp.unlink(missing_ok=True)
+            self._temp = None
 
     def __enter__(self) -> ClipWriter:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
-        self.close()
-        if exc_type is not None and self.kind != "png" and self.path.exists():
-            # A cancelled or failed render must not leave a plausible-looking short file.
-            self.path.unlink()
+        if exc_type is None:
+            self.close()
+        else:  # a cancelled or failed render leaves no short file, and keeps the last good one
+            self.discard()
 
     def _write_png(self, img: np.ndarray) -> None:
         name = self.path / f"{self.path.name}_{self.count:05d}.png"
@@ -105,7 +131,9 @@ class ClipWriter:
                 raise ValueError("H.264 has no alpha channel: write .mov (ProRes 4444) or PNG")
             spec = H264
         options = {"profile": spec["profile"], "vendor": "apl0"} if "profile" in spec else {"crf": "16"}
-        self._container = av.open(str(self.path), "w")
+        # The temporary's name has no extension, so the muxer is named.
+        self._temp = self.path.parent / temporary_name(self.path.name)
+        self._container = av.open(str(self._temp), "w", format=self.kind)
         stream = self._container.add_stream(spec["codec"], rate=self.frame_rate, options=options)
         stream.width, stream.height = self.width, self.height
         stream.pix_fmt = spec["pix_fmt"]

@@ -1,0 +1,53 @@
+"""Renders reach their file whole or not at all (``engine.vfx.writers.ClipWriter``)."""
+from __future__ import annotations
+
+import threading
+from fractions import Fraction
+
+import pytest
+
+import engine.cli
+from engine.atomic import is_temporary
+from engine.jobs import Cancelled, drive
+from engine.media import probe
+from engine.vfx.describe import describe
+from engine.vfx.render import render_element
+
+
+def _render(out, frames, cancel_after=None):
+    cancel = threading.Event()
+
+    def progress(fraction, message):
+        if cancel_after is not None and fraction >= cancel_after:
+            cancel.set()
+    return drive(render_element(describe("golden dust"), out, 160, 90, Fraction(24), frames), progress, cancel)
+
+
+def test_a_cancelled_render_keeps_the_earlier_render_of_that_name(tmp_path, capsys):
+    out = tmp_path / "dust.mov"
+    assert engine.cli.main(["vfx", "element", "golden dust", "--size", "160x90", "--frames", "6",
+                            "--out", str(out)]) == 0
+    before = out.read_bytes()
+    with pytest.raises(Cancelled):
+        _render(out, 48, cancel_after=0.25)  # the editor cancels a longer version part way
+    assert out.read_bytes() == before
+    assert probe(out).video.frame_count == 6
+    assert [p.name for p in tmp_path.iterdir()] == ["dust.mov"]  # no temporary left beside it
+
+
+def test_a_finished_render_replaces_the_file_and_a_link_stays_a_link(tmp_path):
+    real = tmp_path / "renders" / "dust.mov"
+    real.parent.mkdir()
+    _render(real, 6)
+    link = tmp_path / "dust.mov"
+    link.symlink_to(real)
+    _render(link, 12)
+    assert link.is_symlink() and probe(link).video.frame_count == 12
+    assert not any(is_temporary(p.name) for p in real.parent.iterdir())
+
+
+def test_a_failed_first_render_leaves_nothing(tmp_path):
+    out = tmp_path / "dust.mov"
+    with pytest.raises(Cancelled):
+        _render(out, 48, cancel_after=0.25)
+    assert list(tmp_path.iterdir()) == []
