@@ -37,7 +37,7 @@ SURE = 0.9
 #: features, which LightGBM takes as NaN in older labels; version 3 also measures the
 #: picture inside black bars, which changes nothing for footage without them), so the
 #: editor's earlier labels keep training the model.
-COMPATIBLE_VERSIONS = frozenset({"1", "2", "4", FEATURES_VERSION})
+COMPATIBLE_VERSIONS = frozenset({"1", "2", "3", "4", FEATURES_VERSION})
 FOLDS = 5
 # Small-data settings: a handful of labels per class must still allow splits.
 PARAMS = {

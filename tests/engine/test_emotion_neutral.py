@@ -78,7 +78,8 @@ def test_cli_calls_a_signer_neutral(media, capsys):
     assert all(s["uncertain"] == (s["confidence"] < 0.5) for s in doc["shots"])
 
 
-def test_labels_measured_before_the_new_features_keep_training(tmp_path, llama_and_signer):
+@pytest.mark.parametrize("version", ["1", "2", "3", "4"])  # "3" was left out when 4 came
+def test_labels_measured_before_the_new_features_keep_training(tmp_path, llama_and_signer, version):
     from engine.affect import learned
     from engine.affect.features import FEATURE_NAMES
 
@@ -87,11 +88,11 @@ def test_labels_measured_before_the_new_features_keep_training(tmp_path, llama_a
     old_names = [n for n in FEATURE_NAMES if n not in ("motion_burst", "camera_shake", "face_expressive")
                  and not n.startswith("expr_")]
     entries = []
-    for i in range(24):  # version-1 labels: no new features
+    for i in range(24):  # older labels: none of the newer features
         v = values[i % len(values)]
         label = "action" if v["motion"] > 0.08 else "neutral"
         entries.append({"key": f"k{i}", "file": "f", "start_frame": i, "end_frame": i, "label": label,
-                        "features": {n: v[n] * (1 + 0.01 * i) for n in old_names}, "features_version": "1"})
+                        "features": {n: v[n] * (1 + 0.01 * i) for n in old_names}, "features_version": version})
     store._write(entries)
     model = learned.retrain(store)
     assert model is not None and model.labels == 24
