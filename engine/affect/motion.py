@@ -51,8 +51,22 @@ def split_motion(flows: np.ndarray) -> np.ndarray:
 
     Done for many frames at once, as matrix products over the u and v planes: frame by
     frame, the call overhead of a few dozen numpy calls on ~3,600 pixels cost more than
-    the flow itself.
+    the flow itself. The products run on one BLAS thread: at this size OpenBLAS's extra
+    threads finish no sooner and spin afterwards, twice the CPU (measured on 2 CPUs),
+    taken from the decoder and the shot network that run beside this.
     """
+    with _blas().limit(limits=1, user_api="blas"):
+        return _split_motion(flows)
+
+
+@functools.cache
+def _blas():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _split_motion(flows: np.ndarray) -> np.ndarray:
     n, h, w = flows.shape[:3]
     design, pinv, products = _affine_design(h, w)
     planes = flows.reshape(n, h * w, 2)

@@ -65,3 +65,21 @@ def test_a_frame_with_too_few_background_pixels_keeps_the_first_fit():
     got = split_motion(fields)
     assert got == pytest.approx(np.array([one_frame(f) for f in fields]), rel=1e-4, abs=1e-5)
     assert (got[:, 1] > 0.3).all()  # the first fit leans towards the moving pixel
+
+
+def test_the_split_runs_its_products_on_one_blas_thread(monkeypatch):
+    # OpenBLAS's extra threads finish these small products no sooner and then spin: twice the
+    # CPU, taken from the decoder and the shot network beside it. Other callers keep theirs.
+    from threadpoolctl import threadpool_info
+
+    from engine.affect import motion
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    seen, design = [], motion._affine_design
+    monkeypatch.setattr(motion, "_affine_design", lambda h, w: seen.append(blas_threads()) or design(h, w))
+    before = blas_threads()
+    split_motion(np.zeros((4, 9, 16, 2), np.float32))
+    assert seen == [{1}]
+    assert blas_threads() == before
