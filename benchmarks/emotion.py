@@ -287,7 +287,8 @@ def main(argv=None) -> int:
     parser.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
     parser.add_argument("--devset", type=Path, default=DEVSET)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--plots", type=Path, default=Path("emotion_confusion"))
+    parser.add_argument("--plots", type=Path, default=Path("out") / "emotion_confusion",
+                        help="folder for the confusion plots (out/emotion_confusion, git-ignored)")
     parser.add_argument("--features", type=Path, help="JSON cache of the measured features (read if present)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--words", action="store_true",
