@@ -4,13 +4,17 @@ Images given to ``ClipWriter.write`` are straight (not premultiplied) RGB or RGB
 uint8 or float in [0, 1]; Premiere and Resolve read ProRes 4444 alpha as straight.
 
 A movie is written to a temporary beside its path (``engine.atomic``'s naming) and
-renamed over it when the clip is closed whole, so a render that fails or is cancelled
-leaves the editor's earlier render of that name as it was.
+renamed over it when the clip is closed whole; a PNG sequence is written into a hidden
+folder inside its own and its frames moved out when whole, replacing the frames of an
+earlier render of that name (other files there are left alone). So a render that fails or
+is cancelled leaves the editor's earlier render as it was.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 from fractions import Fraction
 from pathlib import Path
 
@@ -52,9 +56,11 @@ class ClipWriter:
         self.files: list[Path] = []
         self._container = None
         self._stream = None
-        self._temp: Path | None = None  # the movie being written, until it is whole
+        self._temp: Path | None = None  # the movie, or the PNG frames' folder, until it is whole
         if self.kind == "png":
             self.path.mkdir(parents=True, exist_ok=True)
+            self._temp = self.path / temporary_name(self.path.name)
+            self._temp.mkdir()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -72,7 +78,9 @@ class ClipWriter:
         self.count += 1
 
     def close(self) -> None:
-        """Finish the movie and put it in place of ``path`` (a link there stays a link)."""
+        """Finish the clip and put it in place of ``path`` (a link there stays a link)."""
+        if self.kind == "png":
+            self._publish_frames()
         if self._container is not None:
             try:
                 for packet in self._stream.encode(None):
@@ -92,7 +100,10 @@ class ClipWriter:
                 self._container.close()
             self._container = None
         if self._temp is not None:
-            self._temp.unlink(missing_ok=True)
+            if self._temp.is_dir():
+                shutil.rmtree(self._temp, ignore_errors=True)
+            else:
+                self._temp.unlink(missing_ok=True)
             self._temp = None
 
     def __enter__(self) -> ClipWriter:
@@ -105,11 +116,24 @@ class ClipWriter:
             self.discard()
 
     def _write_png(self, img: np.ndarray) -> None:
-        name = self.path / f"{self.path.name}_{self.count:05d}.png"
+        name = f"{self.path.name}_{self.count:05d}.png"
         code = cv2.COLOR_RGBA2BGRA if img.shape[2] == 4 else cv2.COLOR_RGB2BGR
-        if not cv2.imwrite(str(name), cv2.cvtColor(img, code)):
-            raise OSError(f"cannot write {name}")
-        self.files.append(name)
+        if not cv2.imwrite(str(self._temp / name), cv2.cvtColor(img, code)):
+            raise OSError(f"cannot write {self.path / name}")
+        self.files.append(self.path / name)
+
+    def _publish_frames(self) -> None:
+        if self._temp is None:
+            return
+        ours = re.compile(re.escape(self.path.name) + r"_\d{5}\.png")
+        new = {f.name for f in self.files}
+        for old in self.path.iterdir():  # a longer earlier render's last frames would follow ours
+            if ours.fullmatch(old.name) and old.name not in new:
+                old.unlink()
+        for f in self.files:
+            os.replace(self._temp / f.name, f)
+        self._temp.rmdir()
+        self._temp = None
 
     def _write_video(self, img: np.ndarray) -> None:
         alpha = img.shape[2] == 4

@@ -51,3 +51,17 @@ def test_a_failed_first_render_leaves_nothing(tmp_path):
     with pytest.raises(Cancelled):
         _render(out, 48, cancel_after=0.25)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_png_sequence_is_replaced_whole_and_other_files_stay(tmp_path):
+    out = tmp_path / "dust"
+    _render(out, 6)
+    (out / "notes.txt").write_text("the editor's own file")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(Cancelled):
+        _render(out, 48, cancel_after=0.25)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no frame of the cancelled one
+
+    _render(out, 3)  # shorter: the earlier render's later frames must not trail it
+    assert sorted(p.name for p in out.iterdir()) == ["dust_00000.png", "dust_00001.png", "dust_00002.png",
+                                                     "notes.txt"]
