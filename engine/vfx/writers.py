@@ -85,16 +85,16 @@ class ClipWriter:
             try:
                 for packet in self._stream.encode(None):
                     self._container.mux(packet)
+                self._container.close()
             except BaseException:
                 self.discard()
                 raise
-            self._container.close()
             self._container = None
             os.replace(self._temp, os.path.realpath(self.path))
             self._temp = None
 
     def discard(self) -> None:
-        """Drop the movie written so far; whatever was at ``path`` stays."""
+        """Drop the clip written so far; whatever was at ``path`` stays."""
         if self._container is not None:
             with contextlib.suppress(Exception):  # already failing: the muxer may be broken too
                 self._container.close()
@@ -155,8 +155,10 @@ class ClipWriter:
                 raise ValueError("H.264 has no alpha channel: write .mov (ProRes 4444) or PNG")
             spec = H264
         options = {"profile": spec["profile"], "vendor": "apl0"} if "profile" in spec else {"crf": "16"}
+        # Beside the file a link at ``path`` points to: a rename cannot cross file systems.
         # The temporary's name has no extension, so the muxer is named.
-        self._temp = self.path.parent / temporary_name(self.path.name)
+        real = Path(os.path.realpath(self.path))
+        self._temp = real.parent / temporary_name(real.name)
         self._container = av.open(str(self._temp), "w", format=self.kind)
         stream = self._container.add_stream(spec["codec"], rate=self.frame_rate, options=options)
         stream.width, stream.height = self.width, self.height

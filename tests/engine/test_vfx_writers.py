@@ -44,6 +44,7 @@ def test_a_finished_render_replaces_the_file_and_a_link_stays_a_link(tmp_path):
     _render(link, 12)
     assert link.is_symlink() and probe(link).video.frame_count == 12
     assert not any(is_temporary(p.name) for p in real.parent.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dust.mov", "renders"]
 
 
 def test_a_failed_first_render_leaves_nothing(tmp_path):
