@@ -298,8 +298,8 @@ class OnnxNetwork:
         # RSS creeping up over a long film. Without the plans it runs as fast.
         options.enable_mem_pattern = False
         # Its pool threads otherwise spin for a while after each window, on the cores the
-        # decoder and the picture meter need between windows (measured on 2 CPUs: shots
-        # alone 8 % faster, 12 % less CPU; the full analysis over shots from ~1.3x to ~1.2x).
+        # decoder and the picture meter need between windows (benchmarks/shots.py against
+        # the spinning build in the same run, 2 CPUs: 7 % less CPU a frame, 1 % faster).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = ["CPUExecutionProvider"]
         if device.startswith("cuda") and "CUDAExecutionProvider" in ort.get_available_providers():
