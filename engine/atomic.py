@@ -104,13 +104,14 @@ def is_temporary(name: str) -> bool:
 def sweep_stale_temporaries(folder: str | os.PathLike[str], older_than_s: float = STALE_AFTER_S) -> int:
     """Remove our temporaries in ``folder`` that a killed process left behind.
 
-    Only regular files named by :func:`temporary_name` (or by earlier Moviola versions)
-    and last modified more than ``older_than_s`` seconds ago are removed, so a save in
-    progress in another process is never disturbed. Never raises: a folder that cannot
-    be listed, or a file that cannot be removed, is skipped.
+    Only regular files and folders (a PNG-sequence render's, ``engine.vfx.writers``) named
+    by :func:`temporary_name` (or by earlier Moviola versions) and last modified more than
+    ``older_than_s`` seconds ago are removed, so a save or render in progress in another
+    process is never disturbed (a render's folder changes with every frame). Never raises:
+    a folder that cannot be listed, or a file that cannot be removed, is skipped.
 
     Returns:
-        How many files were removed.
+        How many were removed.
     """
     removed = 0
     limit = time.time() - older_than_s
@@ -123,8 +124,13 @@ def sweep_stale_temporaries(folder: str | os.PathLike[str], older_than_s: float 
             continue
         with contextlib.suppress(OSError):
             info = entry.stat(follow_symlinks=False)
-            if stat.S_ISREG(info.st_mode) and info.st_mtime < limit:
+            if info.st_mtime >= limit:
+                continue
+            if stat.S_ISREG(info.st_mode):
                 os.unlink(entry.path)
+                removed += 1
+            elif stat.S_ISDIR(info.st_mode):  # not a link: lstat above
+                shutil.rmtree(entry.path)
                 removed += 1
     return removed
 

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
 
-from engine.atomic import temporary_name
+from engine.atomic import sweep_stale_temporaries, temporary_name
 
 PRORES_4444 = {"codec": "prores_ks", "pix_fmt": "yuva444p10le", "profile": "4444"}
 PRORES_422HQ = {"codec": "prores_ks", "pix_fmt": "yuv422p10le", "profile": "hq"}
@@ -59,6 +59,7 @@ class ClipWriter:
         self._temp: Path | None = None  # the movie, or the PNG frames' folder, until it is whole
         if self.kind == "png":
             self.path.mkdir(parents=True, exist_ok=True)
+            sweep_stale_temporaries(self.path)  # a killed render's frames
             self._temp = self.path / temporary_name(self.path.name)
             self._temp.mkdir()
         else:
@@ -158,6 +159,7 @@ class ClipWriter:
         # Beside the file a link at ``path`` points to: a rename cannot cross file systems.
         # The temporary's name has no extension, so the muxer is named.
         real = Path(os.path.realpath(self.path))
+        sweep_stale_temporaries(real.parent)  # a killed render's movie
         self._temp = real.parent / temporary_name(real.name)
         self._container = av.open(str(self._temp), "w", format=self.kind)
         stream = self._container.add_stream(spec["codec"], rate=self.frame_rate, options=options)

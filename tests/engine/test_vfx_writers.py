@@ -66,3 +66,19 @@ def test_a_png_sequence_is_replaced_whole_and_other_files_stay(tmp_path):
     _render(out, 3)  # shorter: the earlier render's later frames must not trail it
     assert sorted(p.name for p in out.iterdir()) == ["dust_00000.png", "dust_00001.png", "dust_00002.png",
                                                      "notes.txt"]
+
+
+def test_a_killed_render_s_frames_are_swept_by_the_next_render(tmp_path):
+    import os
+
+    from engine.atomic import temporary_name
+
+    out = tmp_path / "dust"
+    out.mkdir()
+    killed, running = out / temporary_name("dust"), out / temporary_name("dust")
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "dust_00000.png").write_bytes(b"half a render")
+    os.utime(killed, (0, 0))  # untouched for long: its process is gone
+    _render(out, 2)
+    assert sorted(p.name for p in out.iterdir()) == sorted(["dust_00000.png", "dust_00001.png", running.name])
