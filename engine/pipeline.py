@@ -21,6 +21,7 @@ from engine.jobs import Job, drive, scaled
 from engine.media import MediaError, MediaInfo
 from engine.media.scan import load_bin_entry
 from engine.project import Project, ProjectError
+from engine.project.naming import breakdown_names, clean_file_name, display_names, display_stem
 from engine.timeline.breakdown import breakdown
 from engine.timeline.errors import InterchangeError
 from engine.timeline.export import export_timeline
@@ -36,7 +37,8 @@ class OutputError(Exception):
 
 @dataclass
 class PipelineReport:
-    """What the pipeline wrote, and which inputs it skipped (file name → problem)."""
+    """What the pipeline wrote, and which inputs it skipped (display name → problem: camera
+    cards repeat file names, so same-named files carry their folders, ``naming.display_names``)."""
 
     out_dir: Path
     written: list[Path] = field(default_factory=list)
@@ -79,18 +81,19 @@ def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
     """
     report = PipelineReport(out_dir)
     analysed: list[_Analysed] = []
+    files = [Path(f) for f in files]
+    shown = display_names(files)
     share = 0.9 / max(len(files), 1)
     for i, path in enumerate(files):
-        path = Path(path)
-        yield i * share, f"probing {path.name}"
+        yield i * share, f"probing {shown[path]}"
         try:
             info, poster = load_bin_entry(path, width=320)
             if info.video is None:
-                report.errors[path.name] = "no video stream, skipped"
+                report.errors[shown[path]] = "no video stream, skipped"
                 continue
             analysis = yield from scaled(analysis_job(path), (i + 0.1) * share, (i + 0.8) * share)
         except MediaError as exc:
-            report.errors[path.name] = exc.problem
+            report.errors[shown[path]] = exc.problem
             continue
         report.media.append(info)
         transcripts = {}
@@ -98,7 +101,7 @@ def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
             try:
                 said = yield from scaled(transcribe_job(path), (i + 0.8) * share, (i + 1) * share)
             except MediaError as exc:  # the picture's results still stand; the sound is noted
-                report.errors[f"{path.name} (transcript)"] = exc.problem
+                report.errors[f"{shown[path]} (transcript)"] = exc.problem
             else:
                 if said.words:
                     transcripts[str(said.file)] = said
@@ -109,9 +112,15 @@ def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
         return report
 
     yield 0.9, "writing results"
+    # Named as the app names them (refresh.breakdown_name), so that two cards' C0001.MP4 do
+    # not write over each other's results: "C0001 — A001" and "C0001 — A002".
+    paths = [item.info.path for item in analysed]
+    names = breakdown_names(paths)
+    stems = {p: clean_file_name(display_stem(n)) for p, n in display_names(paths).items()}
     exports = out_dir / "exports"
     for item in analysed:
-        stem = item.info.path.stem
+        item.breakdown.name = names[item.info.path]
+        stem = stems[item.info.path]
         if item.poster is not None:
             _write(report, out_dir / "posters" / f"{stem}.png", item.poster)
         _write(report, exports / f"{stem}.shots.json", _json(item.shots))
@@ -120,7 +129,7 @@ def pipeline(files: Sequence[Path], out_dir: Path) -> Job[PipelineReport]:
         shots_timeline = item.breakdown
         transcripts = {str(item.info.path.resolve()): t for t in item.transcripts.values()}
         add_transcript_markers(shots_timeline, transcripts)
-        stem = shots_timeline.name.rsplit(" — ", 1)[0]
+        stem = stems[item.info.path]
         for fmt, suffix in (("premiere", ".premiere.xml"), ("resolve", ".fcpxml")):
             target = exports / f"{stem}{suffix}"
             try:

@@ -11,14 +11,15 @@ from engine.jobs import Job, scaled
 from engine.media import MediaError
 from engine.project import Project, ProjectError
 from engine.project.merge import MergeReport, merge_into_project
-from engine.project.naming import display_names, display_stem
+from engine.project.naming import breakdown_names, display_names
 
 
 def breakdown_name(project: Project, fingerprint: str) -> str:
     """``"<display name without extension> — shots"``: unique even for same-named files."""
-    names = display_names(ref.path for ref in project.media)
     ref = project.media_item(fingerprint)
-    return f"{display_stem(names[ref.path])} — shots" if ref is not None else f"{fingerprint} — shots"
+    if ref is None:
+        return f"{fingerprint} — shots"
+    return breakdown_names(r.path for r in project.media)[ref.path]
 
 
 def emotion_dicts(analysis: Analysis) -> list[dict] | None:
@@ -43,18 +44,20 @@ def refresh_job(project: Project) -> Job[tuple[list[MergeReport], dict[str, str]
     """Re-analyse every present media item (the cache makes unchanged files instant) and merge.
 
     Returns:
-        The merge reports, and file name → problem for items that could not be analysed.
+        The merge reports, and display name (``naming.display_names``) → problem for items
+        that could not be analysed.
     """
     present = [ref for ref in project.media
                if ref not in project.link_report.missing and ref.fingerprint]
     reports: list[MergeReport] = []
     problems: dict[str, str] = {}
+    names = display_names(ref.path for ref in project.media)  # camera cards repeat file names
     share = 1.0 / max(len(present), 1)
     for i, ref in enumerate(present):
         try:
             analysis = yield from scaled(analysis_job(ref.path), i * share, (i + 1) * share)
         except MediaError as exc:
-            problems[ref.path.name] = exc.problem
+            problems[names[ref.path]] = exc.problem
             continue
         reports.append(merge_analysis(project, ref.fingerprint, analysis))
     return reports, problems

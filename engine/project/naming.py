@@ -39,6 +39,11 @@ def display_stem(display_name: str) -> str:
     return Path(name).stem + (sep + tail if sep else "")
 
 
+def breakdown_names(paths: Iterable[Path]) -> dict[Path, str]:
+    """Each file's shot breakdown timeline name: ``"<display name without extension> — shots"``."""
+    return {path: f"{display_stem(name)} — shots" for path, name in display_names(paths).items()}
+
+
 def clean_file_name(text: str) -> str:
     """``text`` as a file name an editor would type: no slashes, colons or doubled spaces
     (``Proposal: Closest to the arc`` → ``Proposal - Closest to the arc``)."""

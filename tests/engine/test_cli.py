@@ -57,3 +57,32 @@ def test_app_without_display_runs_the_headless_pipeline(tmp_path):
     assert "No display found" in result.stderr
     assert f"results in {tmp_path}" in result.stdout
     assert (tmp_path / "demo.moviola").is_file() and (tmp_path / "stringout.otio").is_file()
+
+
+def test_pipeline_keeps_two_cards_same_named_clips_apart(media, tmp_path, capsys):
+    # Camera cards repeat C0001.MP4: each clip's results used to overwrite the other's.
+    import shutil
+
+    clips = []
+    for card, source in (("A001", "asl_book.mkv"), ("A002", "asl_help.mkv")):
+        (tmp_path / card).mkdir()
+        clips.append(tmp_path / card / "C0001.mkv")
+        shutil.copy(media / "sources" / source, clips[-1])
+        (tmp_path / card / "C0002.mp4").write_bytes(b"not a video")  # unreadable on both cards
+    out = tmp_path / "out"
+    bad = [tmp_path / "A001" / "C0002.mp4", tmp_path / "A002" / "C0002.mp4"]
+    assert main(["pipeline", "--out", str(out), *map(str, clips + bad)]) == 1
+    summary = capsys.readouterr().out
+    assert "skipped C0002.mp4 — A001/:" in summary and "skipped C0002.mp4 — A002/:" in summary
+
+    for card, other in (("A001", "A002"), ("A002", "A001")):
+        premiere = (out / "exports" / f"C0001 — {card}.premiere.xml").read_text(encoding="utf-8")
+        assert f"{card}/C0001.mkv" in premiere and f"{other}/C0001.mkv" not in premiere
+        assert (out / "exports" / f"C0001 — {card}.shots.json").is_file()
+        assert (out / "posters" / f"C0001 — {card}.png").is_file()
+    project = Project.load(out / "demo.moviola")
+    breakdowns = {t.name: t for t in project.timelines[1:]}
+    assert set(breakdowns) == {"C0001 — A001/ — shots", "C0001 — A002/ — shots"}
+    for card in ("A001", "A002"):
+        clip = breakdowns[f"C0001 — {card}/ — shots"].video_tracks()[0][0]
+        assert clip.media_reference.target_url.endswith(f"{card}/C0001.mkv")
