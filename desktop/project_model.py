@@ -17,7 +17,9 @@ from desktop.timeline.model import ShotEmotion, TimelineModel
 from engine.analysis import Analysis
 from engine.project import MediaRef, Project
 from engine.project.edits import Edit
+from engine.project.identity import timeline_kind, timeline_media
 from engine.project.merge import MergeReport
+from engine.project.naming import breakdown_names
 from engine.refresh import breakdown_name, merge_analysis
 
 
@@ -93,11 +95,17 @@ class ProjectModel:
         return report
 
     def rename_breakdowns(self) -> None:
-        """Display names changed (a same-named clip arrived): breakdowns follow, by identity."""
-        for ref in self.project.media:
-            timeline = self.project.breakdown(ref.fingerprint) if ref.fingerprint else None
-            if timeline is not None and timeline.name != self.breakdown_name(ref.fingerprint):
-                timeline.name = self.breakdown_name(ref.fingerprint)
+        """Display names changed (a same-named clip arrived): breakdowns follow, by identity.
+
+        One pass over the media and one over the timelines: asking ``breakdown_name`` per
+        clip named every clip each time, quadratic in a bin of dailies."""
+        names = breakdown_names(ref.path for ref in self.project.media)
+        path_of = {ref.fingerprint: ref.path for ref in self.project.media if ref.fingerprint}
+        for timeline in self.project.timelines:
+            fingerprint = timeline_media(timeline) if timeline_kind(timeline) == "breakdown" else None
+            path = path_of.pop(fingerprint, None)  # popped: only a clip's first breakdown, as Project.breakdown
+            if path is not None and timeline.name != names[path]:
+                timeline.name = names[path]
                 self.project.timeline_edited()
 
     # -- the editor's edits (the desktop wraps them in undo commands) -----------------------
