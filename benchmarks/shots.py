@@ -207,7 +207,7 @@ def _sweep(sequences, small, full, in_use: prepass.CheapThresholds) -> None:
     fires = {p: (full[p].single > th.cut) | (full[p].many > th.span) for p in sequences}
     settings = []
     for scale in (0.5, 1.0, 1.5, 2.0, 3.0):
-        for pad in (2, in_use.pad):
+        for pad in sorted({1, 2, 3, in_use.pad}):
             settings.append(replace(in_use, pixel=in_use.pixel * scale, histogram=in_use.histogram * scale, pad=pad))
     settings.append(replace(in_use, histogram=9.0, dark=-1.0))  # pixel difference alone
     settings.append(replace(in_use, pixel=999.0, dark=-1.0))  # histogram difference alone

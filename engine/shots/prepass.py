@@ -36,6 +36,10 @@ class CheapThresholds:
         dark: Mean luma (0-255) under which a frame is a candidate (fades pass through black).
         pad: Frames either side of a candidate that the network scores too: the
             single-frame head fires on the frame before a cut, and a dissolve may start gently.
+            It also widens the context the network sees past a run's last trigger: a pad
+            of 1 covers every frame the full network fires on in the dev sequences and gives
+            it 10 % fewer frames, but as a shorter context it dropped the cut into a
+            two-frame shot (tests/engine/test_shots.py) whose score sits near the threshold.
     """
 
     pixel: float = 2.0

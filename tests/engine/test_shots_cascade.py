@@ -3,6 +3,8 @@ the full network finds on the dev sequences."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from dataclasses import replace
 
 import numpy as np
@@ -67,6 +69,29 @@ def test_cheap_stage_covers_every_frame_the_network_fires_on(sequence):
     assert fires.any()
     assert mask[fires].all(), np.flatnonzero(fires & ~mask)
     assert mask.mean() < 0.9  # and it does rule frames out
+
+
+def test_a_slow_dissolve_is_found_where_the_full_network_finds_it(media, tmp_path, capsys):
+    """Two seconds from the llama to Tears of Steel: at its ends the picture changes by about the
+    cheap stage's threshold a frame, so the cascade sees it only from its middle."""
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed (make setup installs it)")
+    clip = tmp_path / "slow_dissolve.mp4"
+    prepare = "fps=24,scale=640:360,format=yuv420p,setsar=1"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(media / "sources" / "caminandes_llama_drama.mp4"),
+                    "-i", str(media / "sources" / "tears_of_steel_0500.mp4"), "-filter_complex",
+                    f"[0:v]{prepare}[a];[1:v]{prepare}[b];[a][b]xfade=transition=fade:duration=2:offset=4[v]",
+                    "-map", "[v]", "-an", "-c:v", "libx264", "-crf", "20", str(clip)], check=True)
+    frames = _frames(clip)
+    full, _ = _score(frames, replace(default_plan("cpu"), gate=False), backend="torch")
+    dissolves = [t for t in full.transitions if t.type == "dissolve"]
+    assert len(dissolves) == 1 and dissolves[0].start_frame >= 96  # the xfade starts at frame 96
+    gentle = prepass.measure(frames, frames[:0]).pixel[dissolves[0].start_frame:dissolves[0].end_frame + 1]
+    assert np.median(gentle) < 3  # it is slow: about two grey levels a frame
+    assert cli(["shots", "--json", "--no-cache", str(clip)]) == 0
+    found = json.loads(capsys.readouterr().out)["transitions"]
+    assert same_transitions(found, full.transitions), (found, full.transitions)
+    assert largest_end_shift(found, full.transitions) <= 4
 
 
 def test_measures_do_not_depend_on_how_frames_are_batched(media):
