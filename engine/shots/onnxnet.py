@@ -24,10 +24,13 @@ keyed by the versions that shape them, so an upgrade makes them afresh.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
 import tempfile
 import threading
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -46,6 +49,10 @@ _OPSET = 17
 _EXPORT_VERSION = 4  # bump when export() or quantise() changes a graph
 _EXPORT_LOCK = threading.Lock()
 _CALIBRATION_WINDOW = 64  # frames per calibration window (the scorer's window)
+#: Another version's graph that no process has loaded for this long is removed (each is ~30 MB).
+STALE_GRAPH_S = 30 * 24 * 3600.0
+_QUANTISE_PREFIX = ".quantise-"
+_LEFTOVER_S = 3600.0  # older than any export or quantisation in progress
 
 
 def model_path(precision: str = "float") -> Path:
@@ -74,16 +81,53 @@ def model_path(precision: str = "float") -> Path:
 
 
 def graph(precision: str = "float") -> Path:
-    """The graph's file, made first if this machine has none yet (once per version)."""
+    """The graph's file, made first if this machine has none yet (once per version).
+
+    Graphs of other versions that no process has loaded for ``STALE_GRAPH_S`` are removed
+    from the folder then, with what a killed export left there: each load marks its graph
+    as used, so another install sharing the folder keeps the graph it still runs.
+    """
     path, float_path = model_path(precision), model_path("float")
     with _EXPORT_LOCK:
-        if not float_path.exists():  # the int8 graph is made from the float one
-            log.info("exporting TransNetV2 to %s (once)", float_path)
-            export(float_path)
         if not path.exists():
-            log.info("quantising TransNetV2 to %s (once)", path)
-            quantise(float_path, path)
+            if not float_path.exists():  # the int8 graph is made from the float one
+                log.info("exporting TransNetV2 to %s (once)", float_path)
+                export(float_path)
+            if path != float_path:
+                log.info("quantising TransNetV2 to %s (once)", path)
+                quantise(float_path, path)
+        with contextlib.suppress(OSError):  # a read-only shared folder still runs
+            os.utime(path)
+        sweep_stale_graphs(path.parent, keep={path, float_path})
     return path
+
+
+def sweep_stale_graphs(folder: Path, keep: set[Path], older_than_s: float = STALE_GRAPH_S) -> list[str]:
+    """Removes our graphs in ``folder`` other than ``keep`` not loaded for ``older_than_s``, and
+    killed exports' leftovers an hour old; returns the names removed. Never raises."""
+    from engine.atomic import sweep_stale_temporaries
+
+    removed = []
+    now = time.time()
+    entries = []
+    with contextlib.suppress(OSError):
+        entries = list(os.scandir(folder))
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            stale = now - entry.stat(follow_symlinks=False).st_mtime
+            if entry.name.startswith("transnetv2-") and entry.name.endswith(".onnx") \
+                    and entry.is_file(follow_symlinks=False) and entry.name not in {p.name for p in keep} \
+                    and stale > older_than_s:
+                os.unlink(entry.path)
+                removed.append(entry.name)
+            elif entry.name.startswith(_QUANTISE_PREFIX) and entry.is_dir(follow_symlinks=False) \
+                    and stale > _LEFTOVER_S:
+                shutil.rmtree(entry.path)
+                removed.append(entry.name)
+    sweep_stale_temporaries(folder, older_than_s=_LEFTOVER_S)  # an export's half-written graph
+    if removed:
+        log.info("removed unused shot network graphs from %s: %s", folder, ", ".join(removed))
+    return removed
 
 
 def export(path: Path) -> Path:
@@ -156,7 +200,7 @@ def quantise(float_path: Path, path: Path, clips: list[Path] | None = None) -> P
             return None if window is None else {"frames": window[None]}
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".quantise-") as tmp:
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=_QUANTISE_PREFIX) as tmp:
         prepared, out = Path(tmp, "prepared.onnx"), Path(tmp, "int8.onnx")
         quant_pre_process(str(float_path), str(prepared), skip_symbolic_shape=True)
         quantize_static(str(prepared), str(out), Windows(), nodes_to_quantize=_spatial_convs(prepared),

@@ -64,9 +64,9 @@ def test_the_cpu_default_runs_its_heavy_convolutions_in_int8():
 def test_exported_graphs_are_reused():
     shared_network("cpu", "onnx")
     paths = [model_path("float"), model_path("int8")]
-    stamps = [p.stat().st_mtime_ns for p in paths]
+    files = [(p.stat().st_ino, p.stat().st_size) for p in paths]  # a new export replaces the file
     OnnxNetwork("cpu")
-    assert [p.stat().st_mtime_ns for p in paths] == stamps
+    assert [(p.stat().st_ino, p.stat().st_size) for p in paths] == files
 
 
 def test_a_machine_that_cannot_quantise_runs_the_float_graph(tmp_path, monkeypatch, caplog):
@@ -144,3 +144,44 @@ def test_the_network_threads_sleep_between_windows():
     # windows (benchmarks/analyze.py measured it); the session must be made without them.
     net = OnnxNetwork("cpu", threads=2)
     assert net.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_graphs_no_install_has_loaded_for_a_month_are_removed(media, tmp_path):
+    # Every export version left its ~30 MB graphs in the per-user folder for good.
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from engine.atomic import temporary_name
+    from engine.shots.onnxnet import MODEL_DIR_ENV, PRECISIONS
+
+    shared_network("cpu", "onnx")  # this machine's graphs exist: copy them, not export again
+    models = tmp_path / "models"
+    models.mkdir()
+    current = [Path(shutil.copy2(model_path(p), models)) for p in PRECISIONS]
+    unused = models / "transnetv2-1.0.5-torch2.12.0-opset17-3.onnx"
+    in_use = models / "transnetv2-1.0.5-torch2.12.0-ort1.31.0-int8-opset17-3.onnx"  # another install's
+    killed_export = models / temporary_name(current[0].name)
+    killed_quantise = models / ".quantise-k1lled"
+    notes = models / "notes.txt"  # not ours
+    for path in (unused, in_use, killed_export, notes):
+        path.write_bytes(b"graph")
+    killed_quantise.mkdir()
+    (killed_quantise / "prepared.onnx").write_bytes(b"graph")
+    month_ago = time.time() - 31 * 24 * 3600
+    for path in (unused, killed_export, killed_quantise, notes, *current):
+        os.utime(path, (month_ago, month_ago))
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, **{MODEL_DIR_ENV: str(models)}, MOVIOLA_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "shots", "--json", "--no-cache",
+                          str(media / "sources" / "tears_of_steel_0500.mp4")],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=600, check=True)
+    assert json.loads(out.stdout)["shots"]  # it ran on the copied graphs
+    assert sorted(p.name for p in models.iterdir()) == sorted([*(p.name for p in current), in_use.name, notes.name])
+    int8 = models / model_path("int8").name
+    assert int8.stat().st_mtime > time.time() - 600  # marked as used by this run
