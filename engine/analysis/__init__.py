@@ -49,7 +49,7 @@ def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
     from engine.affect.picture_meter import PictureMeter
     from engine.shots import shots_job
 
-    from .facts import SpeechListener, facts_job
+    from .facts import SpeechListener, facts_cached, facts_job
 
     path = Path(path)
     yield 0.0, f"probing {path.name}"
@@ -65,7 +65,9 @@ def analysis_job(path: str | PathLike[str], **shot_options) -> Job[Analysis]:
         cache = {k: v for k, v in shot_options.items() if k == "cache"}
         with_facts = cache.get("cache", True) is not None  # the facts are kept, for the proposer, only there
         # The features' sound decode feeds the facts' voice activity too: one audio decode.
-        speech = SpeechListener(shots.fps or 24, shots.frame_count) if with_facts and info.audio else None
+        # Not when the facts are kept already (the features alone re-measured, after an upgrade).
+        listen = with_facts and info.audio and not facts_cached(path, shots, **cache)
+        speech = SpeechListener(shots.fps or 24, shots.frame_count) if listen else None
         emotion = yield from scaled(emotion_job(path, shots, info, frames=frames, sound_tap=speech, **shared),
                                     0.8, 0.93)
         problems = []

@@ -79,6 +79,27 @@ class FileFacts:
         return None
 
 
+def facts_cached(path: str | PathLike[str], shots, cache=_DEFAULT_CACHE) -> bool:
+    """Whether the cache holds the facts of every shot: ``facts_job`` then measures nothing
+    (so nothing need listen for speech on its behalf)."""
+    if cache is None:
+        return False
+    from engine.cache.fingerprint import fingerprint
+
+    if cache is _DEFAULT_CACHE:
+        from engine.cache.store import AnalysisCache
+
+        cache = AnalysisCache()
+    return _cached(cache, fingerprint(Path(path)), [(int(s[0]), int(s[1])) for s in shots.shots]) is not None
+
+
+def _cached(cache, key, wanted: list[tuple[int, int]]) -> FileFacts | None:
+    hit = cache.get(key, ANALYSER, VERSION) if cache is not None else None
+    if isinstance(hit, FileFacts) and all(hit.for_shot(a, b) is not None for a, b in wanted):
+        return hit
+    return None
+
+
 def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE,
               frames=None, speech: SpeechListener | None = None) -> Job[FileFacts]:
     """Speech, motion peaks, faces and look of every shot of ``path``; yields (fraction, message).
@@ -102,12 +123,11 @@ def facts_job(path: str | PathLike[str], shots, info=None, cache=_DEFAULT_CACHE,
         cache = AnalysisCache()
     key = fingerprint(path) if cache is not None else None
     wanted = [(int(s[0]), int(s[1])) for s in shots.shots]
-    if cache is not None:
-        hit = cache.get(key, ANALYSER, VERSION)
-        if isinstance(hit, FileFacts) and all(hit.for_shot(a, b) is not None for a, b in wanted):
-            yield 1.0, f"{path.name}: cut facts from the cache"
-            return with_word_speech(path, FileFacts(hit.frame_count, hit.fps, hit.speech_checked,
-                                                    [hit.for_shot(a, b) for a, b in wanted]), cache, key)
+    hit = _cached(cache, key, wanted)
+    if hit is not None:
+        yield 1.0, f"{path.name}: cut facts from the cache"
+        return with_word_speech(path, FileFacts(hit.frame_count, hit.fps, hit.speech_checked,
+                                                [hit.for_shot(a, b) for a, b in wanted]), cache, key)
     if info is None:
         from engine.media import probe
 

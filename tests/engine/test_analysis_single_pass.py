@@ -114,3 +114,36 @@ def test_analyze_decodes_once_and_measures_what_a_separate_decode_does(media, tm
     # what the editor sees: the analysis' shot scores come from those features
     first = shown["shots"][0]
     assert first["features"]["brightness"] == pytest.approx(separate.shots[0].values["brightness"], abs=1e-5)
+
+
+def test_reanalysis_of_the_features_alone_does_not_listen_for_speech_again(media, tmp_path, monkeypatch, capsys):
+    # After an upgrade re-measures the emotion features, the cut facts are still in the cache:
+    # their voice activity (Silero, on the whole sound) was heard for nothing.
+    import engine.analysis.facts as facts
+    import engine.cli
+    from engine.affect.features import ANALYSER as FEATURES
+    from engine.affect.features import VERSION as FEATURES_VERSION
+    from engine.cache.fingerprint import fingerprint
+    from engine.cache.store import AnalysisCache
+
+    path = media / SEQUENCE
+    monkeypatch.setenv("MOVIOLA_CACHE_DIR", str(tmp_path / "cache"))
+    listeners = []
+
+    class Counted(facts.SpeechListener):
+        def __init__(self, *args):
+            super().__init__(*args)
+            listeners.append(self)
+
+    monkeypatch.setattr(facts, "SpeechListener", Counted)
+    assert engine.cli.main(["analyze", str(path), "--json"]) == 0
+    [first] = json.loads(capsys.readouterr().out)
+    assert len(listeners) == 1 and listeners[0].complete and listeners[0].ranges  # seq04 has speech
+    cache, key = AnalysisCache(), fingerprint(path)
+    cache.discard(key, FEATURES)
+    assert engine.cli.main(["analyze", str(path), "--json"]) == 0
+    [again] = json.loads(capsys.readouterr().out)
+    assert len(listeners) == 1  # not listened to again
+    assert cache.get(key, FEATURES, FEATURES_VERSION) is not None  # the features were measured again
+    assert again["shots"] == first["shots"]  # the same features measured again, the same emotion
+    assert cache.get(key, facts.ANALYSER, facts.VERSION) is not None
