@@ -107,6 +107,7 @@ def sweep_stale_graphs(folder: Path, keep: set[Path], older_than_s: float = STAL
     killed exports' leftovers an hour old; returns the names removed. Never raises."""
     from engine.atomic import sweep_stale_temporaries
 
+    kept = {p.name for p in keep}
     removed = []
     now = time.time()
     entries = []
@@ -116,7 +117,7 @@ def sweep_stale_graphs(folder: Path, keep: set[Path], older_than_s: float = STAL
         with contextlib.suppress(OSError):
             stale = now - entry.stat(follow_symlinks=False).st_mtime
             if entry.name.startswith("transnetv2-") and entry.name.endswith(".onnx") \
-                    and entry.is_file(follow_symlinks=False) and entry.name not in {p.name for p in keep} \
+                    and entry.is_file(follow_symlinks=False) and entry.name not in kept \
                     and stale > older_than_s:
                 os.unlink(entry.path)
                 removed.append(entry.name)
@@ -124,7 +125,9 @@ def sweep_stale_graphs(folder: Path, keep: set[Path], older_than_s: float = STAL
                     and stale > _LEFTOVER_S:
                 shutil.rmtree(entry.path)
                 removed.append(entry.name)
-    sweep_stale_temporaries(folder, older_than_s=_LEFTOVER_S)  # an export's half-written graph
+    # An export's half-written graph. (The quantiser's folder keeps its own prefix: the atomic
+    # writer sweeps its names after a minute, and calibrating can take longer than that.)
+    sweep_stale_temporaries(folder, older_than_s=_LEFTOVER_S)
     if removed:
         log.info("removed unused shot network graphs from %s: %s", folder, ", ".join(removed))
     return removed
